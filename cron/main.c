@@ -24,6 +24,8 @@ static const struct anx_cron_cmd cmds[] = {
 		"create an API key and print it once", anx_cmd_create_key},
 	{"revoke-key", "revoke-key --id UUID", "revoke an API key (effective at once)",
 		anx_cmd_revoke_key},
+	{"timeouts", "timeouts", "expire overdue approvals, send reminders, reassign round robin",
+		anx_cmd_timeouts},
 	{"verify-audit", "verify-audit [--workspace ID]",
 		"check the audit hash chain; names the first broken link, exit 1",
 		anx_cmd_verify_audit},

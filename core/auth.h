@@ -1,0 +1,39 @@
+/*
+ * auth.h - API key authentication for the agent API.
+ *
+ * The key arrives as "Authorization: Bearer anx_…". Only SHA-256(key) is
+ * looked up; a malformed header never reaches the database. last_used_at
+ * is refreshed at most once a minute per key, so a busy key does not write
+ * on every request.
+ */
+#ifndef ANX_AUTH_H
+#define ANX_AUTH_H
+
+#include "apikey.h"
+#include "db.h"
+
+struct anx_principal {
+	char key_id[37];
+	char workspace_id[37];
+	char created_by[37];        /* "" when the key has no creator */
+	char current_policy_id[37]; /* "" when no policy is published */
+	enum anx_scope scope;
+};
+
+/*
+ * Authenticates authorization (the raw header value, may be NULL) and
+ * fills p. Errors: ANX_ERR_UNAUTHORIZED (missing, malformed, unknown or
+ * revoked key; *why says which for the message), ANX_ERR_FORBIDDEN (the
+ * workspace is archived, or need is admin and the key is agent-scoped),
+ * ANX_ERR_UNAVAILABLE.
+ */
+enum anx_err anx_auth_api_key(struct anx_db *db, const char *authorization, enum anx_scope need,
+	struct anx_principal *p, const char **why);
+
+/* 1 if s is a canonical lowercase or uppercase hex UUID (8-4-4-4-12). */
+int anx_uuid_valid(const char *s);
+
+/* Writes a random (version 4) UUID into out (37 bytes). */
+int anx_uuid_v4(char out[37]);
+
+#endif
