@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "approval_internal.h"
+#include "json.h"
 #include "audit.h"
 #include "crypto.h"
 #include "log.h"
@@ -55,7 +56,7 @@ anx_approval_start(struct anx_db *db, const char *ws, const char *eval_id,
 
 	for (size_t i = 0; i < a->nstages; i++) {
 		const struct anx_policy_stage *s = &a->stages[i];
-		char idx[16], min[16], reassign[24];
+		char idx[24], min[16], reassign[24];
 		const char *p[8] = {eval_id, idx, ws, s->role, min, s->otp ? "true" : "false",
 			s->assign == ANX_ASSIGN_ROUND_ROBIN ? "round_robin" : "all",
 			s->assign == ANX_ASSIGN_ROUND_ROBIN ? reassign : NULL};
@@ -400,7 +401,9 @@ anx_approval_decide(struct anx_db *db, const struct anx_approver_ref *who, enum 
 	enum anx_err err;
 
 	result_status[0] = '\0';
-	if (comment && strlen(comment) > ANX_COMMENT_MAX)
+	if (comment && !anx_utf8_valid(comment, strlen(comment)))
+		return ANX_ERR_VALIDATION;
+	if (comment && anx_utf8_chars(comment) > ANX_COMMENT_MAX)
 		return ANX_ERR_VALIDATION;
 	if ((err = anx_db_tx(db, decide_tx, &c)) != ANX_OK)
 		return err;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "approval_internal.h"
+#include "auth.h"
 #include "config.h"
 #include "crypto.h"
 #include "timeutil.h"

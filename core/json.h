@@ -58,6 +58,10 @@ void anx_json_path_index(char *out, size_t n, const char *parent, size_t i);
  * and has no NUL byte. */
 int anx_utf8_valid(const char *s, size_t n);
 
+/* The number of code points in NUL-terminated UTF-8 s (bytes that are not
+ * continuation bytes). */
+size_t anx_utf8_chars(const char *s);
+
 /*
  * Parses text (n bytes) under lim. On success *out is a new reference
  * (caller puts it) and ANX_OK is returned. Otherwise *out is NULL and:
@@ -86,7 +90,7 @@ struct anx_field {
 	const char *name;
 	enum anx_ftype type;
 	int required;
-	size_t min_len;      /* strings: bytes; arrays: elements */
+	size_t min_len;      /* strings: code points; arrays: elements */
 	size_t max_len;      /* 0 = no limit beyond parse limits */
 	/* Optional extra check; returns NULL if fine, or a problem string. */
 	const char *(*check)(json_object *v);

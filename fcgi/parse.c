@@ -467,6 +467,13 @@ anx_parse_json_body(struct anx_req *req, json_object **out)
 	rc = anx_json_parse(req->body, req->body_len, &anx_json_default_limits, &obj, &e);
 	if (rc != ANX_OK)
 		goto out;
+	if (obj == NULL) {
+		/* The document `null`: json-c has no object for it, and no
+		 * route takes it. */
+		anx_verrs_add(&e, "", "must be a JSON object");
+		rc = ANX_ERR_VALIDATION;
+		goto out;
+	}
 	/* On failure anx_arena_defer() has already put obj. */
 	if (anx_arena_defer(req->arena, json_put, obj) == NULL) {
 		rc = ANX_ERR_NOMEM;

@@ -139,8 +139,8 @@ run(struct anx_req *req, struct anx_resp *resp, enum approval_op op)
 		code = anx_kv_get(form, "code");
 		if (token == NULL || strlen(token) != 32)
 			return ANX_ERR_NOT_FOUND;
-		if (comment && strlen(comment) > ANX_COMMENT_MAX)
-			comment = NULL;
+		if (comment && anx_utf8_chars(comment) > ANX_COMMENT_MAX)
+			return ANX_ERR_VALIDATION;
 	} else {
 		if ((err = anx_parse_json_body(req, &body)) != ANX_OK)
 			return err;
