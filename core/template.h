@@ -1,7 +1,7 @@
 /*
  * template.h - a Mustache template engine (https://mustache.github.io/
  * mustache.5.html) that passes the official spec suites in
- * ../shared/mustache-spec/ (comments, delimiters, interpolation, inverted,
+ * tests/data/mustache-spec/ (comments, delimiters, interpolation, inverted,
  * partials, sections). Data is a json-c value.
  *
  * Templates are parsed once into a compiled form; rendering walks it. A set
@@ -37,8 +37,12 @@ void anx_tmpl_set_free(struct anx_tmpl_set *set);
 int anx_tmpl_has(const struct anx_tmpl_set *set, const char *name);
 
 /* Renders template name with ctx into out (appending). Returns 0, or -1 if
- * the name is unknown, the output buffer failed, or partials nest deeper
- * than 64. A missing partial renders as empty, per the spec. */
+ * the name is unknown, the output buffer failed, partials nest deeper than
+ * 64, sections and partials together nest deeper than 1024, or one render
+ * runs more than 16M instructions (runaway recursive partials). On -1 out
+ * may hold partial output. A missing partial renders as empty, per the
+ * spec. Falsey: false, null, missing, empty list ("" and 0 are truthy, as
+ * mustache(5) says). */
 int anx_tmpl_render(const struct anx_tmpl_set *set, const char *name, json_object *ctx,
 	struct anx_buf *out);
 
