@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "log.h"
+#include "mail.h"
 #include "template.h"
 
 static volatile sig_atomic_t stopping;
@@ -119,18 +120,29 @@ read_body(FCGX_Request *fr, struct anx_req *req)
 	return ANX_OK;
 }
 
+/*
+ * Writes the CGI response head and body. The head is formatted with the C
+ * library into a buffer: libfcgi's own FCGX_FPrintF does not know every
+ * conversion (no %zu), so it is only handed finished bytes.
+ */
 static void
 write_response(FCGX_Request *fr, const struct anx_req *req, const struct anx_resp *resp)
 {
-	FCGX_FPrintF(fr->out, "Status: %d %s\r\n", resp->status, reason(resp->status));
+	struct anx_buf head;
+
+	anx_buf_init(&head, 64 * 1024);
+	anx_buf_printf(&head, "Status: %d %s\r\n", resp->status, reason(resp->status));
 	if (resp->content_type)
-		FCGX_FPrintF(fr->out, "Content-Type: %s\r\n", resp->content_type);
-	FCGX_FPrintF(fr->out, "X-Request-Id: %s\r\n", req->request_id);
+		anx_buf_printf(&head, "Content-Type: %s\r\n", resp->content_type);
+	anx_buf_printf(&head, "X-Request-Id: %s\r\n", req->request_id);
 	for (size_t i = 0; i < resp->nheaders; i++)
-		FCGX_FPrintF(fr->out, "%s: %s\r\n", resp->headers[i].name, resp->headers[i].value);
-	FCGX_FPrintF(fr->out, "Content-Length: %zu\r\n\r\n", resp->body.len);
+		anx_buf_printf(&head, "%s: %s\r\n", resp->headers[i].name, resp->headers[i].value);
+	anx_buf_printf(&head, "Content-Length: %zu\r\n\r\n", resp->body.len);
+	if (!anx_buf_failed(&head))
+		FCGX_PutStr(head.data, (int)head.len, fr->out);
 	if (resp->body.len && strcmp(req->method, "HEAD") != 0)
 		FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out);
+	anx_buf_free(&head);
 }
 
 static double
@@ -229,6 +241,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "agentnexus-fcgi: templates: %s\n", err);
 		return 1;
 	}
+	anx_mail_templates_use(anx_app.templates);
 	if ((anx_app.db = anx_db_new(anx_cfg.database_url, "agentnexus-fcgi")) == NULL)
 		return 1;
 	anx_app.routes = anx_routes;
