@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "policy_cache.h"
 #include "timeutil.h"
+#include "webhook.h"
 
 static const char SQL_INSERT[] =
 	"WITH ins AS ("
@@ -245,6 +246,7 @@ struct insert_ctx {
 	const char *const *params;
 	const char *ws, *id;
 	const struct anx_policy_approval *approval;
+	int notify; /* queue terminal_outcome for an immediate decision */
 	char inserted[16];
 };
 
@@ -259,9 +261,13 @@ insert_tx(struct anx_db *db, void *arg)
 
 	if ((err = anx_db_value(db, SQL_INSERT, 27, c->params, c->inserted, sizeof(c->inserted))) != ANX_OK)
 		return err;
-	if (c->approval == NULL || strcmp(c->inserted, "0") == 0)
+	if (strcmp(c->inserted, "0") == 0)
 		return ANX_OK;
-	return anx_approval_start(db, c->ws, c->id, c->approval);
+	if (c->approval)
+		return anx_approval_start(db, c->ws, c->id, c->approval);
+	if (c->notify)
+		return anx_webhook_enqueue(db, c->ws, c->id, "terminal_outcome");
+	return ANX_OK;
 }
 
 enum anx_err
@@ -323,12 +329,18 @@ anx_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *body
 			snapshot_text, r.expires_at[0] ? r.expires_at : NULL, idem_key, fingerprint,
 			resp_text, audit_text, anx_log_request_id(),
 		};
-		struct insert_ctx ic = {params, p->workspace_id, r.id, NULL, ""};
+		struct insert_ctx ic = {params, p->workspace_id, r.id, NULL, 0, ""};
 
-		if (r.dec.effect == ANX_EFFECT_REQUIRE_APPROVAL && r.dec.approval) {
+		/* Every evaluation with a webhook_url gets exactly one
+		 * terminal_outcome: at once for allow/deny, after the approval
+		 * flow otherwise. */
+		if (r.dec.effect == ANX_EFFECT_REQUIRE_APPROVAL && r.dec.approval)
 			ic.approval = r.dec.approval;
+		else
+			ic.notify = in->webhook_url != NULL;
+		if (ic.approval || ic.notify)
 			err = anx_db_tx(db, insert_tx, &ic);
-		} else
+		else
 			err = insert_tx(db, &ic);
 		snprintf(inserted, sizeof(inserted), "%s", ic.inserted);
 	}

@@ -11,6 +11,7 @@
 #include "handlers.h"
 #include "parse.h"
 #include "receipt.h"
+#include "webhook.h"
 
 enum anx_err
 anx_api_auth(struct anx_req *req, enum anx_scope need, struct anx_principal **out)
@@ -64,6 +65,15 @@ anx_h_evaluate(struct anx_req *req, struct anx_resp *resp)
 		return ANX_ERR_NOMEM;
 	if ((err = anx_eval_parse(body, &in, e)) != ANX_OK)
 		return err;
+	if (in.webhook_url) {
+		char why[256];
+
+		err = anx_webhook_check_url(req->db, p->workspace_id, in.webhook_url, why, sizeof(why));
+		if (err == ANX_ERR_UNSAFE_URL)
+			anx_verrs_add(e, "webhook_url", "%s", why);
+		if (err != ANX_OK)
+			return err;
+	}
 	if ((err = anx_evaluate(req->db, p, body, &in, idem, &resp->body, &replayed)) != ANX_OK)
 		return err;
 	resp->status = 200;
