@@ -235,8 +235,9 @@ anx_audit_seal(struct anx_db *db, int *sealed)
 }
 
 static const char SQL_WORKSPACES[] =
-	"SELECT w.id::text, h.seq, encode(h.hash, 'hex') FROM workspaces w"
-	" LEFT JOIN audit_chain_heads h ON h.workspace_id = w.id"
+	"SELECT w.id::text, h.seq, encode(h.hash, 'hex'), a.seq, encode(a.hash, 'hex')"
+	" FROM workspaces w LEFT JOIN audit_chain_heads h ON h.workspace_id = w.id"
+	" LEFT JOIN audit_chain_anchors a ON a.workspace_id = w.id"
 	" WHERE $1::uuid IS NULL OR w.id = $1::uuid ORDER BY w.id";
 static const char SQL_CHAIN_PAGE[] =
 	"SELECT " EVENT_COLS ", seq, encode(prev_hash, 'hex'), encode(hash, 'hex')"
@@ -246,17 +247,24 @@ static const char SQL_UNSEALED[] =
 	"SELECT count(*) FROM audit_events WHERE hash IS NULL"
 	" AND ($1::uuid IS NULL OR workspace_id = $1::uuid)";
 
-/* Walks one workspace's chain; fills rep->first_broken on the first bad
- * link. */
+/* Walks one workspace's chain from genesis, or from the anchor a
+ * retention purge left (anchor_seq/anchor_hash, NULL if none); fills
+ * rep->first_broken on the first bad link. */
 static enum anx_err
 verify_one(struct anx_db *db, const char *ws, const char *head_seq, const char *head_hash,
-	struct anx_audit_report *rep)
+	const char *anchor_seq, const char *anchor_hash, struct anx_audit_report *rep)
 {
 	unsigned char prev[ANX_SHA256_LEN] = {0}, calc[ANX_SHA256_LEN];
 	char prev_hex[ANX_SHA256_HEX_LEN + 1], calc_hex[ANX_SHA256_HEX_LEN + 1], after[24];
 	long long last = 0;
 	enum anx_err err;
 	PGresult *res;
+
+	if (anchor_seq && *anchor_seq) {
+		last = strtoll(anchor_seq, NULL, 10);
+		anx_hex_decode(anchor_hash, ANX_SHA256_HEX_LEN, prev, sizeof(prev));
+		memcpy(calc, prev, sizeof(calc));
+	}
 
 	for (;;) {
 		const char *p[2] = {ws, after};
@@ -329,7 +337,8 @@ anx_audit_verify(struct anx_db *db, const char *workspace_id, struct anx_audit_r
 	for (int r = 0; r < PQntuples(res) && !rep->broken; r++) {
 		rep->workspaces++;
 		err = verify_one(db, PQgetvalue(res, r, 0),
-			PQgetisnull(res, r, 1) ? NULL : PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), rep);
+			PQgetisnull(res, r, 1) ? NULL : PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
+			PQgetisnull(res, r, 3) ? NULL : PQgetvalue(res, r, 3), PQgetvalue(res, r, 4), rep);
 		if (err != ANX_OK)
 			break;
 	}
