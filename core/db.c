@@ -134,8 +134,14 @@ anx_db_ensure(struct anx_db *db)
 	 * FATAL and closed the socket, which libpq turns into CONNECTION_BAD
 	 * here, so we reconnect before sending anything.
 	 */
-	if (!db->in_tx)
+	if (!db->in_tx) {
+		/* The first read may return the server's goodbye message;
+		 * only the next one sees end-of-file and marks the
+		 * connection bad. Both are non-blocking. */
 		PQconsumeInput(db->conn);
+		if (PQstatus(db->conn) == CONNECTION_OK)
+			PQconsumeInput(db->conn);
+	}
 	if (PQstatus(db->conn) == CONNECTION_OK)
 		return ANX_OK;
 	if (db->in_tx)

@@ -8,6 +8,10 @@
 #include "audit.h"
 #include "crypto.h"
 #include "password.h"
+#include "policy.h"
+#include "policy_store.h"
+
+#define DEMO_TEMPLATE "payments-approval"
 
 struct demo_user {
 	const char *email;
@@ -57,6 +61,26 @@ anx_webhook_secret_generate(char out[ANX_WEBHOOK_SECRET_LEN + 1])
 out:
 	anx_secure_zero(raw, sizeof(raw));
 	return rc;
+}
+
+/* The demo starts with the payments-approval template published, so
+ * evaluate answers from a real policy at once. */
+static enum anx_err
+publish_demo_policy(struct anx_db *db, const char *ws)
+{
+	const struct anx_policy_template *t = anx_policy_template_find(DEMO_TEMPLATE);
+	struct anx_actor by = {"system", NULL};
+	json_object *doc, *out = NULL;
+	struct anx_verrs errs;
+	enum anx_err err;
+
+	if (t == NULL || (doc = json_tokener_parse(t->json)) == NULL)
+		return ANX_ERR_INTERNAL;
+	anx_verrs_init(&errs);
+	err = anx_policy_publish(db, ws, doc, &by, &errs, &out);
+	json_object_put(doc);
+	json_object_put(out);
+	return err;
 }
 
 static enum anx_err
@@ -116,8 +140,10 @@ seed_tx(struct anx_db *db, void *arg)
 	p[1] = c->out->webhook_secret;
 	if ((err = anx_db_exec(db, SQL_SETTINGS, 2, p, NULL)) != ANX_OK)
 		return err;
-	return anx_audit_record(db, ws, "system", NULL, "webhook_secret.created", "workspace", ws,
-		NULL);
+	if ((err = anx_audit_record(db, ws, "system", NULL, "webhook_secret.created", "workspace", ws,
+		     NULL)) != ANX_OK)
+		return err;
+	return publish_demo_policy(db, ws);
 }
 
 enum anx_err

@@ -70,7 +70,7 @@ anx_log_key_is_secret(const char *key)
 	char low[64];
 	size_t i;
 
-	for (i = 0; key[i] && i < sizeof(low) - 1; i++)
+	for (i = 0; i < sizeof(low) - 1 && key[i]; i++)
 		low[i] = (char)tolower((unsigned char)key[i]);
 	low[i] = '\0';
 	for (i = 0; i < sizeof(secret_keys) / sizeof(secret_keys[0]); i++)
