@@ -20,7 +20,8 @@ static const char SQL_STAGE_INSERT[] =
 	" VALUES ($1, $2::int, $3, $4, $5::int, $6::boolean, $7, $8::int, 'waiting')";
 static const char SQL_STAGE_ACTIVATE[] =
 	"UPDATE approval_stages SET status = 'pending', activated_at = now()"
-	" WHERE evaluation_id = $1 AND idx = $2::int AND status = 'waiting' RETURNING role, assign";
+	" WHERE evaluation_id = $1 AND idx = $2::int AND status = 'waiting' RETURNING role, assign, otp,"
+	" (SELECT count(*) FROM approval_stages c WHERE c.evaluation_id = $1)";
 static const char SQL_EVAL_STAGE[] = "UPDATE evaluations SET current_stage = $2::int WHERE id = $1";
 static const char SQL_HOLDERS[] =
 	"SELECT u.id, u.email FROM workspace_members m JOIN users u ON u.id = m.user_id"
@@ -33,8 +34,9 @@ static const char SQL_RR_ELIGIBLE[] =
 	" WHERE m.workspace_id = $1 AND $2 = ANY (m.approval_roles) AND u.disabled_at IS NULL"
 	" AND NOT EXISTS (SELECT 1 FROM approval_requests r WHERE r.evaluation_id = $3"
 	"  AND r.stage_idx = $4::int AND r.user_id = u.id)"
-	" AND NOT EXISTS (SELECT 1 FROM approval_requests r WHERE r.evaluation_id = $3"
-	"  AND r.status = 'approved' AND r.user_id = u.id)"
+	" AND NOT EXISTS (SELECT 1 FROM approval_requests r JOIN evaluations e ON e.id = r.evaluation_id"
+	"  WHERE r.evaluation_id = $3 AND r.status = 'approved' AND r.user_id = u.id"
+	"  AND coalesce((e.approval->>'separation_of_duties')::boolean, true))"
 	" AND NOT EXISTS (SELECT 1 FROM evaluations e JOIN api_keys k ON k.id = e.api_key_id"
 	"  WHERE e.id = $3 AND k.created_by = u.id"
 	"  AND coalesce((e.approval->>'separation_of_duties')::boolean, true))"
@@ -70,12 +72,15 @@ anx_approval_start(struct anx_db *db, const char *ws, const char *eval_id,
 	return anx_approval_activate(db, ws, eval_id, 0);
 }
 
-/* Adds stage context ("Stage 1 of 2: manager") to an email context. */
+/* Adds stage context ("Stage 1 of 2: manager", whether it needs a
+ * one-time code) to an email context. */
 static void
-stage_ctx(json_object *ctx, int idx, const char *role)
+stage_ctx(json_object *ctx, int idx, const char *role, int count, int otp)
 {
 	json_object_object_add(ctx, "stage_number", json_object_new_int(idx + 1));
+	json_object_object_add(ctx, "stage_count", json_object_new_int(count));
 	json_object_object_add(ctx, "stage_role", json_object_new_string(role));
+	json_object_object_add(ctx, "otp", json_object_new_boolean(otp));
 }
 
 enum anx_err
@@ -138,18 +143,29 @@ enum anx_err
 anx_approval_rr_next(struct anx_db *db, const char *ws, const char *eval_id, int idx, int *asked)
 {
 	static const char SQL_ROLE[] =
-		"SELECT role FROM approval_stages WHERE evaluation_id = $1 AND idx = $2::int";
+		"SELECT role, otp, (SELECT count(*) FROM approval_stages c WHERE c.evaluation_id = $1)"
+		" FROM approval_stages WHERE evaluation_id = $1 AND idx = $2::int";
 	char sidx[16], role[128];
 	const char *p[2] = {eval_id, sidx};
 	json_object *ctx = NULL;
+	PGresult *res = NULL;
 	enum anx_err err;
 
 	*asked = 0;
 	snprintf(sidx, sizeof(sidx), "%d", idx);
-	if ((err = anx_db_value(db, SQL_ROLE, 2, p, role, sizeof(role))) != ANX_OK ||
-		(err = anx_approval_eval_ctx(db, eval_id, &ctx)) != ANX_OK)
+	if ((err = anx_db_exec(db, SQL_ROLE, 2, p, &res)) != ANX_OK)
 		return err;
-	stage_ctx(ctx, idx, role);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ANX_ERR_NOT_FOUND;
+	}
+	if ((err = anx_approval_eval_ctx(db, eval_id, &ctx)) != ANX_OK) {
+		PQclear(res);
+		return err;
+	}
+	snprintf(role, sizeof(role), "%s", PQgetvalue(res, 0, 0));
+	stage_ctx(ctx, idx, role, atoi(PQgetvalue(res, 0, 2)), PQgetvalue(res, 0, 1)[0] == 't');
+	PQclear(res);
 	err = ask_round_robin(db, ws, eval_id, idx, role, ctx, asked);
 	json_object_put(ctx);
 	return err;
@@ -163,7 +179,7 @@ anx_approval_activate(struct anx_db *db, const char *ws, const char *eval_id, in
 	json_object *ctx = NULL;
 	PGresult *res = NULL;
 	enum anx_err err;
-	int asked = 0;
+	int asked = 0, otp, count;
 
 	snprintf(sidx, sizeof(sidx), "%d", idx);
 	if ((err = anx_db_exec(db, SQL_STAGE_ACTIVATE, 2, p, &res)) != ANX_OK)
@@ -174,12 +190,14 @@ anx_approval_activate(struct anx_db *db, const char *ws, const char *eval_id, in
 	}
 	snprintf(role, sizeof(role), "%s", PQgetvalue(res, 0, 0));
 	snprintf(assign, sizeof(assign), "%s", PQgetvalue(res, 0, 1));
+	otp = PQgetvalue(res, 0, 2)[0] == 't';
+	count = atoi(PQgetvalue(res, 0, 3));
 	PQclear(res);
 	res = NULL;
 	if ((err = anx_db_exec(db, SQL_EVAL_STAGE, 2, p, NULL)) != ANX_OK ||
 		(err = anx_approval_eval_ctx(db, eval_id, &ctx)) != ANX_OK)
 		goto out;
-	stage_ctx(ctx, idx, role);
+	stage_ctx(ctx, idx, role, count, otp);
 	if (strcmp(assign, "round_robin") == 0) {
 		if ((err = ask_round_robin(db, ws, eval_id, idx, role, ctx, &asked)) != ANX_OK)
 			goto out;
@@ -232,6 +250,11 @@ static const char SQL_CLOSE_REQUESTS[] =
 static const char SQL_ASKED_EMAILS[] =
 	"SELECT DISTINCT u.email FROM approval_requests r JOIN users u ON u.id = r.user_id"
 	" WHERE r.evaluation_id = $1";
+/* The decision that finished it: who, and their comment. */
+static const char SQL_DECIDER[] =
+	"SELECT coalesce(NULLIF(u.display_name, ''), u.email), r.comment FROM approval_requests r"
+	" JOIN users u ON u.id = r.user_id WHERE r.evaluation_id = $1 AND r.user_id = $2::uuid"
+	" AND r.status IN ('approved', 'rejected') ORDER BY r.decided_at DESC LIMIT 1";
 
 enum anx_err
 anx_approval_finish(struct anx_db *db, const char *ws, const char *eval_id, const char *status,
@@ -255,10 +278,27 @@ anx_approval_finish(struct anx_db *db, const char *ws, const char *eval_id, cons
 	json_object_put(d);
 	if (err != ANX_OK)
 		return err;
-	if ((err = anx_approval_eval_ctx(db, eval_id, &ctx)) != ANX_OK ||
-		(err = anx_db_exec(db, SQL_ASKED_EMAILS, 1, p, &res)) != ANX_OK)
+	if ((err = anx_approval_eval_ctx(db, eval_id, &ctx)) != ANX_OK)
 		goto out;
 	json_object_object_add(ctx, "outcome", json_object_new_string(status));
+	if (actor_id != NULL && strcmp(actor_type, "approver") == 0) {
+		const char *dp[2] = {eval_id, actor_id};
+
+		if ((err = anx_db_exec(db, SQL_DECIDER, 2, dp, &res)) != ANX_OK)
+			goto out;
+		if (PQntuples(res) == 1) {
+			json_object_object_add(ctx, "decided_by", json_object_new_string(PQgetvalue(res, 0, 0)));
+			/* A rejection says why; an approval's last comment alone
+			 * would misrepresent the others'. */
+			if (strcmp(status, "rejected") == 0 && !PQgetisnull(res, 0, 1))
+				json_object_object_add(ctx, "comment",
+					json_object_new_string(PQgetvalue(res, 0, 1)));
+		}
+		PQclear(res);
+		res = NULL;
+	}
+	if ((err = anx_db_exec(db, SQL_ASKED_EMAILS, 1, p, &res)) != ANX_OK)
+		goto out;
 	for (int r = 0; r < PQntuples(res); r++)
 		if ((err = anx_approval_mail(db, "outcome", ws, eval_id, PQgetvalue(res, r, 0), ctx, 0)) != ANX_OK)
 			goto out;
@@ -270,8 +310,10 @@ out:
 }
 
 static const char SQL_SOD_OTHER_STAGE[] =
-	"SELECT count(*) FROM approval_requests WHERE evaluation_id = $1 AND user_id = $2"
-	" AND status = 'approved' AND stage_idx <> $3::int";
+	"SELECT count(*) FROM approval_requests r JOIN evaluations e ON e.id = r.evaluation_id"
+	" WHERE r.evaluation_id = $1 AND r.user_id = $2"
+	" AND r.status = 'approved' AND r.stage_idx <> $3::int"
+	" AND coalesce((e.approval->>'separation_of_duties')::boolean, true)";
 static const char SQL_SOD_KEY_CREATOR[] =
 	"SELECT count(*) FROM evaluations e JOIN api_keys k ON k.id = e.api_key_id"
 	" WHERE e.id = $1 AND k.created_by = $2"
@@ -288,6 +330,11 @@ static const char SQL_STAGE_DONE[] =
 static const char SQL_STAGE_CLOSE_OPEN[] =
 	"UPDATE approval_requests SET status = 'closed' WHERE evaluation_id = $1"
 	" AND stage_idx = $2::int AND status = 'open'";
+/* A round-robin stage short of its quorum with nobody left to decide. */
+static const char SQL_RR_NEEDS_NEXT[] =
+	"SELECT count(*) FROM approval_stages s WHERE s.evaluation_id = $1 AND s.idx = $2::int"
+	" AND s.assign = 'round_robin' AND NOT EXISTS (SELECT 1 FROM approval_requests q"
+	"  WHERE q.evaluation_id = s.evaluation_id AND q.stage_idx = s.idx AND q.status = 'open')";
 static const char SQL_NEXT_STAGE[] =
 	"SELECT idx FROM approval_stages WHERE evaluation_id = $1 AND status = 'waiting'"
 	" ORDER BY idx LIMIT 1";
@@ -378,8 +425,27 @@ decide_tx(struct anx_db *db, void *arg)
 	p[1] = sidx;
 	if ((err = anx_db_value(db, SQL_STAGE_COUNT, 2, p, done, sizeof(done))) != ANX_OK)
 		return err;
-	if (strcmp(done, "t") != 0)
-		return ANX_OK; /* quorum not reached yet */
+	if (strcmp(done, "t") != 0) {
+		/* Quorum not reached yet. Round robin asks one holder at a
+		 * time: once that one has approved, ask the next now rather
+		 * than leave the stage with nobody to decide. */
+		int asked = 0;
+
+		if ((err = anx_db_value(db, SQL_RR_NEEDS_NEXT, 2, p, count, sizeof(count))) != ANX_OK ||
+			strcmp(count, "0") == 0)
+			return err;
+		if ((err = anx_approval_rr_next(db, r.workspace_id, r.evaluation_id, r.stage_idx,
+			     &asked)) != ANX_OK || asked)
+			return err;
+		d = json_object_new_object();
+		anx_log(ANX_LOG_WARN, "approval_no_approvers", LF_STR("evaluation_id", r.evaluation_id),
+			LF_INT("stage", r.stage_idx), ANX_LF_END);
+		json_object_object_add(d, "stage", json_object_new_int(r.stage_idx));
+		err = anx_audit_record(db, r.workspace_id, "system", NULL, "approval.no_approvers",
+			"evaluation", r.evaluation_id, d);
+		json_object_put(d);
+		return err;
+	}
 	if ((err = anx_db_exec(db, SQL_STAGE_DONE, 2, p, NULL)) != ANX_OK ||
 		(err = anx_db_exec(db, SQL_STAGE_CLOSE_OPEN, 2, p, NULL)) != ANX_OK)
 		return err;

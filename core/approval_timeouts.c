@@ -30,7 +30,9 @@ static const char SQL_REMIND_DUE[] =
 	" ORDER BY expires_at LIMIT " BATCH " FOR UPDATE SKIP LOCKED";
 static const char SQL_REMINDED[] = "UPDATE evaluations SET reminded_at = now() WHERE id = $1";
 static const char SQL_OPEN_REQUESTS[] =
-	"SELECT r.id, u.email, r.stage_idx, s.role FROM approval_requests r"
+	"SELECT r.id, u.email, r.stage_idx, s.role, s.otp,"
+	" (SELECT count(*) FROM approval_stages c WHERE c.evaluation_id = r.evaluation_id)"
+	" FROM approval_requests r"
 	" JOIN users u ON u.id = r.user_id"
 	" JOIN approval_stages s ON s.evaluation_id = r.evaluation_id AND s.idx = r.stage_idx"
 	" WHERE r.evaluation_id = $1 AND r.status = 'open' AND s.status = 'pending'";
@@ -101,6 +103,8 @@ remind_one(struct anx_db *db, const char *ws, const char *eval_id)
 		json_object_object_add(ctx, "token", json_object_new_string(token));
 		json_object_object_add(ctx, "stage_number", json_object_new_int(atoi(PQgetvalue(res, r, 2)) + 1));
 		json_object_object_add(ctx, "stage_role", json_object_new_string(PQgetvalue(res, r, 3)));
+		json_object_object_add(ctx, "otp", json_object_new_boolean(PQgetvalue(res, r, 4)[0] == 't'));
+		json_object_object_add(ctx, "stage_count", json_object_new_int(atoi(PQgetvalue(res, r, 5))));
 		err = anx_approval_mail(db, "reminder", ws, eval_id, PQgetvalue(res, r, 1), ctx, 0);
 		anx_secure_zero(token, sizeof(token));
 		if (err != ANX_OK)

@@ -1,6 +1,7 @@
 /*
  * main.c - agentnexus-cron: subcommand dispatch, configuration, logging.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,10 @@ static const struct anx_cron_cmd cmds[] = {
 		anx_cmd_revoke_key},
 	{"timeouts", "timeouts", "expire overdue approvals, send reminders, reassign round robin",
 		anx_cmd_timeouts},
+	{"replay", "replay --id UUID... | --failed-since ISO8601 [--workspace UUID]",
+		"make webhook deliveries due again (same webhook-id)", anx_cmd_replay},
+	{"purge", "purge [--dry-run]", "delete data past its retention (RETENTION_* days)",
+		anx_cmd_purge},
 	{"verify-audit", "verify-audit [--workspace ID]",
 		"check the audit hash chain; names the first broken link, exit 1",
 		anx_cmd_verify_audit},
@@ -53,7 +58,8 @@ main(int argc, char *argv[])
 	struct anx_db *db;
 	struct sigaction sa;
 	char err[512], app[64];
-	int rc;
+	const char *logpath;
+	int rc, logfd;
 
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
@@ -72,7 +78,15 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	snprintf(app, sizeof(app), "agentnexus-cron %s", cmd->name);
-	anx_log_init(app, (enum anx_log_level)anx_cfg.log_level, 2);
+	/* ANX_LOG_FILE (as for the FastCGI workers) collects JSON lines in a
+	 * file; without it they go to stderr, which crontab mails. */
+	logfd = 2;
+	if ((logpath = getenv("ANX_LOG_FILE")) != NULL && *logpath &&
+		(logfd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) == -1) {
+		fprintf(stderr, "agentnexus-cron: cannot open ANX_LOG_FILE %s\n", logpath);
+		return 1;
+	}
+	anx_log_init(app, (enum anx_log_level)anx_cfg.log_level, logfd);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
