@@ -31,6 +31,7 @@
  * The output size is bounded by the caller's anx_buf max.
  */
 #include "template.h"
+#include "jcs.h"
 
 #include <sys/stat.h>
 
@@ -999,7 +1000,6 @@ truthy(json_object *v)
 static void
 fmt_double(char *buf, size_t sz, double d)
 {
-	int prec;
 
 	if (isnan(d)) {
 		snprintf(buf, sz, "NaN");
@@ -1013,12 +1013,10 @@ fmt_double(char *buf, size_t sz, double d)
 		snprintf(buf, sz, "0");
 		return;
 	}
-	for (prec = 1; prec < 17; prec++) {
-		snprintf(buf, sz, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			return;
-	}
-	snprintf(buf, sz, "%.17g", d);
+	/* ECMAScript Number#toString, as JCS prints numbers: 250 stays
+	 * "250", not "2.5e+02". */
+	if (sz < 32 || anx_jcs_number(d, buf) < 0)
+		snprintf(buf, sz, "%.17g", d);
 }
 
 /*
