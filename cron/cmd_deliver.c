@@ -11,9 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analytics.h"
 #include "audit_chain.h"
+#include "compliance.h"
 #include "cron.h"
 #include "log.h"
+#include "outbox_email.h"
+#include "webhook.h"
 
 #define WATCH_TICK_MS 500
 
@@ -21,13 +25,26 @@
 static int
 round_once(struct anx_db *db)
 {
-	int sealed = 0;
+	int sealed = 0, sent = 0, hooks = 0;
+	int folded = 0, exported = 0;
 
 	if (anx_audit_seal(db, &sealed) != ANX_OK)
 		return -1;
 	if (sealed)
 		anx_log(ANX_LOG_DEBUG, "audit_sealed", LF_INT("count", sealed), ANX_LF_END);
-	return sealed;
+	/* Only accepted messages count as progress, so a failing SMTP
+	 * server does not keep a crontab run looping. */
+	if (anx_email_drain(db, &sent) != ANX_OK)
+		return -1;
+	if (anx_webhook_drain(db, &hooks) != ANX_OK)
+		return -1;
+	/* Analytics: fold the rollup deltas (core/analytics.c). */
+	if (anx_analytics_fold(db, &folded) != ANX_OK)
+		return -1;
+	/* Compliance exports: at most one job a round (core/compliance.c). */
+	if (anx_compliance_run_next(db, &exported) != ANX_OK)
+		return -1;
+	return sealed + sent + hooks + folded + exported;
 }
 
 static int

@@ -20,7 +20,9 @@ int anx_cmd_seed_demo(struct anx_db *db, int argc, char *argv[]);
 int anx_cmd_deliver(struct anx_db *db, int argc, char *argv[]);
 int anx_cmd_create_key(struct anx_db *db, int argc, char *argv[]);
 int anx_cmd_revoke_key(struct anx_db *db, int argc, char *argv[]);
+int anx_cmd_replay(struct anx_db *db, int argc, char *argv[]);
 int anx_cmd_timeouts(struct anx_db *db, int argc, char *argv[]);
+int anx_cmd_purge(struct anx_db *db, int argc, char *argv[]);
 int anx_cmd_verify_audit(struct anx_db *db, int argc, char *argv[]);
 
 /* Set by SIGTERM/SIGINT; long-running commands check it. */

@@ -83,12 +83,25 @@ struct anx_header {
 	const char *value;
 };
 
+/*
+ * A streamed body, for exports too large to hold in memory: a handler sets
+ * resp->stream (and stream_ctx) and returns ANX_OK; after the head (sent
+ * without Content-Length) fcgi/main.c calls stream(stream_ctx, write,
+ * wctx), which produces the body through write(wctx, data, n) (0, or -1
+ * when the client is gone). It runs while the request's arena is alive.
+ * The status is already sent, so a failure can only end the body early.
+ */
+typedef int (*anx_stream_write_fn)(void *wctx, const char *data, size_t n);
+typedef enum anx_err (*anx_stream_fn)(void *ctx, anx_stream_write_fn write, void *wctx);
+
 struct anx_resp {
 	int status;                  /* 0 = not written yet */
 	const char *content_type;
 	struct anx_header headers[ANX_MAX_RESP_HEADERS];
 	size_t nheaders;
 	struct anx_buf body;
+	anx_stream_fn stream;        /* NULL: the body is `body` */
+	void *stream_ctx;
 };
 
 /*

@@ -120,6 +120,41 @@ read_body(FCGX_Request *fr, struct anx_req *req)
 	return ANX_OK;
 }
 
+/* anx_stream_write_fn onto the FastCGI output stream. */
+static int
+fcgi_write(void *wctx, const char *data, size_t n)
+{
+	FCGX_Request *fr = wctx;
+
+	while (n > 0) {
+		int chunk = n > 65536 ? 65536 : (int)n;
+
+		if (FCGX_PutStr(data, chunk, fr->out) != chunk)
+			return -1;
+		data += chunk;
+		n -= (size_t)chunk;
+	}
+	return 0;
+}
+
+/* Ends the head of a streamed response (no Content-Length) and runs the
+ * stream (see http.h); a failure after the head is only logged. */
+static void
+write_streamed(FCGX_Request *fr, const struct anx_req *req, const struct anx_resp *resp,
+	struct anx_buf *head)
+{
+	enum anx_err err;
+
+	anx_buf_puts(head, "\r\n");
+	if (anx_buf_failed(head) || FCGX_PutStr(head->data, (int)head->len, fr->out) < 0)
+		return;
+	if (strcmp(req->method, "HEAD") == 0)
+		return;
+	if ((err = resp->stream(resp->stream_ctx, fcgi_write, fr)) != ANX_OK)
+		anx_log(ANX_LOG_ERROR, "stream_failed", LF_STR("code", anx_err_code(err)),
+			LF_STR("path", req->path), ANX_LF_END);
+}
+
 /*
  * Writes the CGI response head and body. The head is formatted with the C
  * library into a buffer: libfcgi's own FCGX_FPrintF does not know every
@@ -137,6 +172,11 @@ write_response(FCGX_Request *fr, const struct anx_req *req, const struct anx_res
 	anx_buf_printf(&head, "X-Request-Id: %s\r\n", req->request_id);
 	for (size_t i = 0; i < resp->nheaders; i++)
 		anx_buf_printf(&head, "%s: %s\r\n", resp->headers[i].name, resp->headers[i].value);
+	if (resp->stream != NULL) {
+		write_streamed(fr, req, resp, &head);
+		anx_buf_free(&head);
+		return;
+	}
 	anx_buf_printf(&head, "Content-Length: %zu\r\n\r\n", resp->body.len);
 	if (!anx_buf_failed(&head))
 		FCGX_PutStr(head.data, (int)head.len, fr->out);

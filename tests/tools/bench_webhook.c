@@ -5,9 +5,11 @@
  * process with anx_webhook_drain() (--drain) or waits for an external
  * `agentnexus-cron deliver --watch` to finish them, and reports
  * deliveries per second from the first enqueue to the last delivery.
+ * With --enqueue-only it queues them and exits (scripts/bench then times
+ * `agentnexus-cron deliver` workers itself).
  *
  *   DATABASE_URL=... bench_webhook --workspace UUID --evaluation UUID \
- *       --count 2000 [--batch 500] [--drain] [--timeout 120]
+ *       --count 2000 [--batch 500] [--drain | --enqueue-only] [--timeout 120]
  *
  * The evaluation must have a webhook_url (point it at
  * tests/tools/webhook_receiver.mjs; WEBHOOK_URL_POLICY=permissive for a
@@ -61,7 +63,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *ws = NULL, *eval = NULL;
-	int count = 0, drain = 0, timeout = 120, batch = 500;
+	int count = 0, drain = 0, enqueue_only = 0, timeout = 120, batch = 500;
 	char err[256], since[64], n_del[32], n_dead[32];
 	struct anx_db *db;
 	double t0, t1, tq;
@@ -81,12 +83,14 @@ main(int argc, char *argv[])
 			timeout = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--drain") == 0)
 			drain = 1;
+		else if (strcmp(argv[i], "--enqueue-only") == 0)
+			enqueue_only = 1;
 		else
 			count = -1;
 	}
-	if (ws == NULL || eval == NULL || count <= 0 || batch <= 0) {
+	if (ws == NULL || eval == NULL || count <= 0 || batch <= 0 || (drain && enqueue_only)) {
 		fprintf(stderr, "usage: bench_webhook --workspace UUID --evaluation UUID --count N"
-				" [--batch N] [--drain] [--timeout S]\n");
+				" [--batch N] [--drain | --enqueue-only] [--timeout S]\n");
 		return 2;
 	}
 	if (anx_config_load(&anx_cfg, err, sizeof(err)) != 0) {
@@ -111,6 +115,10 @@ main(int argc, char *argv[])
 	}
 	tq = now_s();
 	printf("enqueued=%d seconds=%.3f per_second=%.0f\n", count, tq - t0, count / (tq - t0));
+	if (enqueue_only) {
+		anx_db_free(db);
+		return 0;
+	}
 	p[0] = eval;
 	p[1] = since;
 	for (;;) {
