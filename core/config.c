@@ -13,6 +13,7 @@
 #include <gnutls/gnutls.h>
 
 #include "log.h"
+#include "smtp.h"
 
 struct anx_config anx_cfg;
 
@@ -95,6 +96,17 @@ anx_config_load_from(struct anx_config *c, anx_getenv_fn get, void *ctx,
 	if (c->production && c->smtp_url == NULL) {
 		snprintf(err, errlen, "SMTP_URL is required in production");
 		return -1;
+	}
+	if (c->smtp_url) {
+		struct anx_smtp_url u;
+		char why[200];
+		int bad = anx_smtp_url_parse(c->smtp_url, &u, why, sizeof(why)) != 0;
+
+		anx_smtp_url_clear(&u);
+		if (bad) {
+			snprintf(err, errlen, "SMTP_URL is invalid: %s", why);
+			return -1;
+		}
 	}
 	if (c->mail_from == NULL) {
 		if (c->production) {

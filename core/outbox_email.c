@@ -279,7 +279,7 @@ anx_email_drain(struct anx_db *db, int *sent)
 	PGresult *res = NULL;
 	struct anx_smtp_msg *msgs = NULL;
 	struct anx_buf *bufs = NULL, ids;
-	int *row_of = NULL, n, k = 0, i;
+	int *row_of = NULL, n, k = 0, i, got;
 	char host[256], msgid[320], batch[16], lease[16];
 	const char *claim[2] = { batch, lease };
 	enum anx_err err = ANX_OK;
@@ -344,7 +344,11 @@ anx_email_drain(struct anx_db *db, int *sent)
 	if (k == 0)
 		goto out;
 
-	if (anx_smtp_send(&conf.url, conf.from_addr, msgs, (size_t)k) < 0)
+	/* No message starts after half the lease, so even a slow server
+	 * finishes well before another worker may claim these again. */
+	got = anx_smtp_send(
+		&conf.url, conf.from_addr, msgs, (size_t)k, ANX_EMAIL_LEASE_SECONDS / 2);
+	if (got < 0)
 		breaker_trip(msgs[0].error);
 	else
 		breaker_reset();

@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -656,8 +658,78 @@ anx_smtp_build_message(const struct anx_smtp_envelope *e, struct anx_buf *out)
 struct send_ctx {
 	const struct anx_smtp_url *url;
 	char tls_error[96];
-	char last_refusal[128]; /* the server's last 4xx/5xx reply line */
+	char last_refusal[128];   /* the server's last 4xx/5xx reply line */
+	struct timespec deadline; /* no message starts after this */
+	int budget;               /* 1 if deadline is set */
+	int out_of_time;          /* 1 once a message was refused for it */
 };
+
+/* A message's data for message_cb(). */
+struct msg_arg {
+	const char *data;
+	struct send_ctx *ctx;
+};
+
+/* Where message_cb() is in a message; malloc'd, libESMTP frees it. */
+struct msg_pos {
+	const char *p;
+	size_t left;
+};
+
+static int
+past(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/*
+ * libESMTP's message reader (smtp_set_messagecb): len NULL rewinds,
+ * otherwise it returns the rest of the message in one piece, then NULL.
+ * Once the session's time budget is spent it refuses to start another
+ * message: returning NULL with errno set makes libESMTP drop the
+ * connection before the message is complete, so the server discards it
+ * and the remaining messages keep their lease-bounded retry.
+ */
+static const char *
+message_cb(void **state, int *len, void *arg)
+{
+	struct msg_arg *m = arg;
+	struct msg_pos *pos = *state;
+	const char *out;
+
+	if (pos == NULL) {
+		if ((pos = malloc(sizeof(*pos))) == NULL) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		*state = pos;
+		pos->p = NULL;
+		pos->left = 0;
+	}
+	if (len == NULL) {
+		pos->p = m->data;
+		pos->left = strlen(m->data);
+		return NULL;
+	}
+	if (pos->p == m->data && m->ctx->budget && past(&m->ctx->deadline)) {
+		m->ctx->out_of_time = 1;
+		*len = 0;
+		errno = ETIMEDOUT;
+		return NULL;
+	}
+	if (pos->left == 0) {
+		*len = 0;
+		return NULL;
+	}
+	out = pos->p;
+	*len = pos->left > INT_MAX ? INT_MAX : (int)pos->left;
+	pos->p += *len;
+	pos->left -= (size_t)*len;
+	return out;
+}
 
 /*
  * The SSL_CTX for STARTTLS: TLS 1.2 only, the system's CA store (or
@@ -877,14 +949,15 @@ message_outcome(struct anx_smtp_msg *msg, smtp_message_t m, smtp_recipient_t r, 
 }
 
 int
-anx_smtp_send(
-	const struct anx_smtp_url *u, const char *from_addr, struct anx_smtp_msg *msgs, size_t n)
+anx_smtp_send(const struct anx_smtp_url *u, const char *from_addr, struct anx_smtp_msg *msgs,
+	size_t n, long budget_seconds)
 {
 	static int auth_ready;
 	smtp_session_t session = NULL;
 	auth_context_t authctx = NULL;
 	smtp_message_t *ms = NULL;
 	smtp_recipient_t *rs = NULL;
+	struct msg_arg *args = NULL;
 	struct send_ctx ctx;
 	char hostport[ANX_SMTP_HOST_MAX + 8], why[ANX_SMTP_ERROR_MAX], ebuf[128];
 	int started, replied = 0, accepted = -1;
@@ -892,6 +965,11 @@ anx_smtp_send(
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.url = u;
+	if (budget_seconds > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
+		ctx.deadline.tv_sec += budget_seconds;
+		ctx.budget = 1;
+	}
 	snprintf(why, sizeof(why), "smtp: could not set up the session");
 	for (i = 0; i < n; i++) {
 		msgs[i].ok = msgs[i].permanent = msgs[i].code = 0;
@@ -899,7 +977,8 @@ anx_smtp_send(
 	}
 	if (n == 0)
 		return 0;
-	if ((ms = calloc(n, sizeof(*ms))) == NULL || (rs = calloc(n, sizeof(*rs))) == NULL)
+	if ((ms = calloc(n, sizeof(*ms))) == NULL || (rs = calloc(n, sizeof(*rs))) == NULL ||
+		(args = calloc(n, sizeof(*args))) == NULL)
 		goto out;
 	if ((session = smtp_create_session()) == NULL)
 		goto out;
@@ -939,8 +1018,10 @@ anx_smtp_send(
 		if ((ms[i] = smtp_add_message(session)) == NULL ||
 			!smtp_set_reverse_path(ms[i], from_addr) ||
 			(rs[i] = smtp_add_recipient(ms[i], msgs[i].to)) == NULL ||
-			!smtp_set_message_str(ms[i], (void *)(uintptr_t)msgs[i].data))
+			!smtp_set_messagecb(ms[i], message_cb, &args[i]))
 			goto out;
+		args[i].data = msgs[i].data;
+		args[i].ctx = &ctx;
 	}
 	started = smtp_start_session(session);
 	if (ctx.tls_error[0])
@@ -948,6 +1029,9 @@ anx_smtp_send(
 	else if (!started)
 		snprintf(why, sizeof(why), "smtp session: %s",
 			smtp_strerror(smtp_errno(), ebuf, sizeof(ebuf)) ? ebuf : "failed");
+	else if (ctx.out_of_time)
+		snprintf(why, sizeof(why), "smtp: session time budget (%lds) used up",
+			budget_seconds);
 	else if (ctx.last_refusal[0])
 		snprintf(why, sizeof(why), "smtp: session ended after \"%s\"", ctx.last_refusal);
 	else
@@ -971,5 +1055,6 @@ out:
 		auth_destroy_context(authctx);
 	free(ms);
 	free(rs);
+	free(args);
 	return accepted;
 }

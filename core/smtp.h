@@ -114,11 +114,11 @@ int anx_smtp_header_text(struct anx_buf *out, const char *name, const char *valu
 void anx_smtp_rfc5322_date(time_t t, char out[32]);
 
 /* One message of a batch: input fields and, after anx_smtp_send(), the
- * outcome. */
+ * outcome. data is the built message, NUL-terminated, kept alive by the
+ * caller until anx_smtp_send() returns. */
 struct anx_smtp_msg {
 	const char *to;                 /* envelope recipient */
-	const char *data;               /* the built message, NUL-terminated, kept alive
-			   * by the caller until anx_smtp_send returns */
+	const char *data;               /* the message (anx_smtp_build_message) */
 	int ok;                         /* 1 once the server accepted it (250 after DATA) */
 	int permanent;                  /* 1 if the server refused it for good (5xx) */
 	int code;                       /* the deciding SMTP reply code, 0 if none */
@@ -134,9 +134,13 @@ struct anx_smtp_msg {
  * authentication refused); every message then carries the reason, e.g.
  * "smtp session: Connection refused" or "smtp: session ended after
  * \"535 5.7.8 Authentication failed\"" (the server's last refusal).
- * Timeouts are 30 s per protocol step (60 s for the final reply).
+ * Timeouts are 30 s per protocol step (60 s for the final reply). With
+ * budget_seconds > 0 no message starts after that many seconds from the
+ * call (the connection is dropped before its data completes, so the
+ * server discards it, and it fails with a "time budget" error): a caller
+ * holding a lease can bound the session to budget + about 2 minutes.
  */
-int anx_smtp_send(
-	const struct anx_smtp_url *u, const char *from_addr, struct anx_smtp_msg *msgs, size_t n);
+int anx_smtp_send(const struct anx_smtp_url *u, const char *from_addr, struct anx_smtp_msg *msgs,
+	size_t n, long budget_seconds);
 
 #endif

@@ -21,30 +21,59 @@
 
 #define WATCH_TICK_MS 500
 
-/* One round of every job; returns the number of items handled or -1. */
+/*
+ * The jobs of one round, in order. Each runs whatever the others did: a
+ * failing job (say, SMTP down, or one table missing) is logged and must
+ * not hold up the rest. The audit sealer comes first so events are
+ * chained within a second of commit.
+ */
+struct job {
+	const char *name;
+	enum anx_err (*run)(struct anx_db *db, int *done);
+};
+
+static enum anx_err
+seal(struct anx_db *db, int *done)
+{
+	return anx_audit_seal(db, done);
+}
+
+static const struct job jobs[] = {
+	{"audit_seal", seal},
+	/* Only accepted messages count as progress, so a failing SMTP
+	 * server does not keep a crontab run looping. */
+	{"email", anx_email_drain},
+	{"webhooks", anx_webhook_drain},
+	/* Analytics: fold the rollup deltas (core/analytics.c). */
+	{"analytics", anx_analytics_fold},
+	/* Compliance exports: at most one job a round (core/compliance.c). */
+	{"compliance_exports", anx_compliance_run_next},
+};
+
+/* One round of every job; returns the number of items handled, or -1 when
+ * every job failed (the database is likely down). */
+static size_t round_failures; /* jobs that failed in the last round */
+
 static int
 round_once(struct anx_db *db)
 {
-	int sealed = 0, sent = 0, hooks = 0;
-	int folded = 0, exported = 0;
+	size_t failed = 0;
+	int total = 0;
 
-	if (anx_audit_seal(db, &sealed) != ANX_OK)
-		return -1;
-	if (sealed)
-		anx_log(ANX_LOG_DEBUG, "audit_sealed", LF_INT("count", sealed), ANX_LF_END);
-	/* Only accepted messages count as progress, so a failing SMTP
-	 * server does not keep a crontab run looping. */
-	if (anx_email_drain(db, &sent) != ANX_OK)
-		return -1;
-	if (anx_webhook_drain(db, &hooks) != ANX_OK)
-		return -1;
-	/* Analytics: fold the rollup deltas (core/analytics.c). */
-	if (anx_analytics_fold(db, &folded) != ANX_OK)
-		return -1;
-	/* Compliance exports: at most one job a round (core/compliance.c). */
-	if (anx_compliance_run_next(db, &exported) != ANX_OK)
-		return -1;
-	return sealed + sent + hooks + folded + exported;
+	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+		int done = 0;
+		enum anx_err err = jobs[i].run(db, &done);
+
+		if (err != ANX_OK) {
+			failed++;
+			anx_log(ANX_LOG_ERROR, "deliver_job_failed", LF_STR("job", jobs[i].name),
+				LF_STR("code", anx_err_code(err)), ANX_LF_END);
+			continue;
+		}
+		total += done;
+	}
+	round_failures = failed;
+	return failed == sizeof(jobs) / sizeof(jobs[0]) ? -1 : total;
 }
 
 static int
@@ -89,7 +118,8 @@ anx_cmd_deliver(struct anx_db *db, int argc, char *argv[])
 	if (!watch) {
 		while (!anx_cron_stopping && (n = round_once(db)) > 0)
 			;
-		return n < 0 ? 1 : 0;
+		/* crontab mails a failing run: exit 1 if any job failed. */
+		return n < 0 || round_failures > 0 ? 1 : 0;
 	}
 	anx_log(ANX_LOG_INFO, "deliver_watch_started", ANX_LF_END);
 	while (!anx_cron_stopping) {

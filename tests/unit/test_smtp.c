@@ -3,9 +3,15 @@
  * percent-decoding, the password never in an error), addresses and
  * MAIL_FROM, quoted-printable (RFC 2045 §6.7) and RFC 2047 header
  * encoding checked by decoding them back, the RFC 5322 date, the whole
- * message (headers, multipart boundaries, CRLF only, line lengths), and a
- * send to a closed port.
+ * message (headers, multipart boundaries, CRLF only, line lengths), and
+ * sending: to a closed port, and to a scripted server in a child process
+ * (per-message verdicts in one session, the session time budget).
  */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -655,13 +662,204 @@ test_send_refused(void **state)
 
 	(void)state;
 	assert_int_equal(anx_smtp_url_parse("smtp://127.0.0.1:1", &u, err, sizeof(err)), 0);
-	assert_int_equal(anx_smtp_send(&u, "from@example.test", m, 2), -1);
+	assert_int_equal(anx_smtp_send(&u, "from@example.test", m, 2, 0), -1);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(m[i].ok, 0);
 		assert_int_equal(m[i].permanent, 0);
 		assert_true(strlen(m[i].error) > 0);
 	}
-	assert_int_equal(anx_smtp_send(&u, "from@example.test", m, 0), 0);
+	assert_int_equal(anx_smtp_send(&u, "from@example.test", m, 0, 0), 0);
+}
+
+/*
+ * A scripted SMTP server in a child process, for one connection on a
+ * kernel-chosen loopback port: RCPT to bounce@… gets 550, busy@… 451,
+ * anything else 250; the final reply to a message for slow@… comes after
+ * 2.5 s. It writes what it accepted to fd out (one recipient a line).
+ */
+static int
+fake_readline(int fd, char *buf, size_t cap, char *pending, size_t *plen)
+{
+	for (;;) {
+		char *nl = memchr(pending, '\n', *plen);
+		ssize_t n;
+
+		if (nl != NULL) {
+			size_t len = (size_t)(nl - pending) + 1;
+
+			if (len >= cap)
+				return -1;
+			memcpy(buf, pending, len);
+			buf[len] = '\0';
+			memmove(pending, nl + 1, *plen - len);
+			*plen -= len;
+			return 0;
+		}
+		if (*plen >= 4096)
+			return -1;
+		if ((n = recv(fd, pending + *plen, 4096 - *plen, 0)) <= 0)
+			return -1;
+		*plen += (size_t)n;
+	}
+}
+
+static void
+fake_say(int fd, const char *s)
+{
+	if (send(fd, s, strlen(s), MSG_NOSIGNAL) < 0)
+		_exit(1);
+}
+
+static void
+fake_serve(int lfd, int out)
+{
+	char line[1024], pending[4096], rcpt[256] = "";
+	size_t plen = 0;
+	int fd = accept(lfd, NULL, NULL), valid = 0;
+
+	if (fd < 0)
+		_exit(1);
+	fake_say(fd, "220 fake ESMTP\r\n");
+	while (fake_readline(fd, line, sizeof(line), pending, &plen) == 0) {
+		if (strncmp(line, "EHLO", 4) == 0) {
+			fake_say(fd, "250-fake\r\n250 8BITMIME\r\n");
+		} else if (strncmp(line, "MAIL FROM:", 10) == 0) {
+			valid = 0;
+			fake_say(fd, "250 2.1.0 ok\r\n");
+		} else if (strncmp(line, "RCPT TO:<", 9) == 0) {
+			snprintf(rcpt, sizeof(rcpt), "%.*s", (int)strcspn(line + 9, ">"), line + 9);
+			if (strncmp(rcpt, "bounce@", 7) == 0) {
+				fake_say(fd, "550 5.1.1 no such user\r\n");
+			} else if (strncmp(rcpt, "busy@", 5) == 0) {
+				fake_say(fd, "451 4.3.0 try again later\r\n");
+			} else {
+				valid = 1;
+				fake_say(fd, "250 2.1.5 ok\r\n");
+			}
+		} else if (strncmp(line, "DATA", 4) == 0) {
+			if (!valid) {
+				fake_say(fd, "554 5.5.1 no valid recipients\r\n");
+				continue;
+			}
+			fake_say(fd, "354 go ahead\r\n");
+			/* A client that hangs up mid-message delivers nothing. */
+			for (;;) {
+				if (fake_readline(fd, line, sizeof(line), pending, &plen) != 0)
+					goto done;
+				if (strcmp(line, ".\r\n") == 0)
+					break;
+			}
+			if (strncmp(rcpt, "slow@", 5) == 0)
+				usleep(2500 * 1000);
+			if (dprintf(out, "%s\n", rcpt) < 0)
+				_exit(1);
+			fake_say(fd, "250 2.0.0 queued\r\n");
+		} else if (strncmp(line, "RSET", 4) == 0) {
+			fake_say(fd, "250 2.0.0 ok\r\n");
+		} else if (strncmp(line, "QUIT", 4) == 0) {
+			fake_say(fd, "221 2.0.0 bye\r\n");
+			break;
+		} else {
+			fake_say(fd, "502 5.5.2 what?\r\n");
+		}
+	}
+done:
+	close(fd);
+	_exit(0);
+}
+
+struct fake {
+	pid_t pid;
+	int out; /* read end: recipients the server accepted */
+	struct anx_smtp_url url;
+};
+
+static void
+fake_start(struct fake *f)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	char err[128], url[64];
+	int lfd, p[2];
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((lfd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+	assert_int_equal(pipe(p), 0);
+	assert_true((f->pid = fork()) >= 0);
+	if (f->pid == 0) {
+		close(p[0]);
+		fake_serve(lfd, p[1]);
+	}
+	close(lfd);
+	close(p[1]);
+	f->out = p[0];
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+	assert_int_equal(anx_smtp_url_parse(url, &f->url, err, sizeof(err)), 0);
+}
+
+/* Waits for the server and returns what it accepted. */
+static void
+fake_finish(struct fake *f, char *accepted, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+	int status;
+
+	while (n + 1 < cap && (r = read(f->out, accepted + n, cap - 1 - n)) > 0)
+		n += (size_t)r;
+	accepted[n] = '\0';
+	close(f->out);
+	assert_int_equal(waitpid(f->pid, &status, 0), f->pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+#define FAKE_MSG "Subject: x\r\n\r\nbody\r\n.leading dot\r\n"
+
+/* One session, four messages, each with its own verdict. */
+static void
+test_send_verdicts(void **state)
+{
+	struct anx_smtp_msg m[4] = { { .to = "ok1@example.test", .data = FAKE_MSG },
+		{ .to = "bounce@example.test", .data = FAKE_MSG },
+		{ .to = "busy@example.test", .data = FAKE_MSG },
+		{ .to = "ok2@example.test", .data = FAKE_MSG } };
+	struct fake f;
+	char accepted[256];
+
+	(void)state;
+	fake_start(&f);
+	assert_int_equal(anx_smtp_send(&f.url, "from@example.test", m, 4, 0), 2);
+	fake_finish(&f, accepted, sizeof(accepted));
+	assert_string_equal(accepted, "ok1@example.test\nok2@example.test\n");
+	assert_true(m[0].ok && m[0].code == 250 && m[0].error[0] == '\0');
+	assert_true(!m[1].ok && m[1].permanent && m[1].code == 550);
+	assert_non_null(strstr(m[1].error, "smtp RCPT 550: 5.1.1 no such user"));
+	assert_true(!m[2].ok && !m[2].permanent && m[2].code == 451);
+	assert_non_null(strstr(m[2].error, "smtp RCPT 451"));
+	assert_true(m[3].ok && m[3].code == 250);
+}
+
+/* With a 2 s budget, a slow first message uses it up: the second is not
+ * started, and fails as retryable. */
+static void
+test_send_budget(void **state)
+{
+	struct anx_smtp_msg m[2] = { { .to = "slow@example.test", .data = FAKE_MSG },
+		{ .to = "next@example.test", .data = FAKE_MSG } };
+	struct fake f;
+	char accepted[256];
+
+	(void)state;
+	fake_start(&f);
+	assert_int_equal(anx_smtp_send(&f.url, "from@example.test", m, 2, 2), 1);
+	fake_finish(&f, accepted, sizeof(accepted));
+	assert_string_equal(accepted, "slow@example.test\n");
+	assert_true(m[0].ok);
+	assert_true(!m[1].ok && !m[1].permanent);
+	assert_non_null(strstr(m[1].error, "time budget"));
 }
 
 int
@@ -681,6 +879,8 @@ main(void)
 		cmocka_unit_test(test_message_display_names),
 		cmocka_unit_test(test_message_invalid),
 		cmocka_unit_test(test_send_refused),
+		cmocka_unit_test(test_send_verdicts),
+		cmocka_unit_test(test_send_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
