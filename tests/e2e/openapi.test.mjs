@@ -323,7 +323,8 @@ describe('live responses match the documented schemas', () => {
         const r = m === 'get'
           ? await live('GET', url)
           : await live('POST', url, { body: 'x=1', raw: true, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
-        assert.ok([200, 303, 403, 404].includes(r.status), `${m} ${p}: ${r.status}`);
+        // 429: the per-IP limit on account forms, shared with other suites.
+        assert.ok([200, 303, 403, 404, 429].includes(r.status), `${m} ${p}: ${r.status}`);
         dashboardSeen.add(`${m} ${p}`);
       }
     }
