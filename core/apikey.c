@@ -106,7 +106,7 @@ enum anx_err
 anx_apikey_create(struct anx_db *db, const char *workspace_id, enum anx_scope scope,
 	const char *label, const char *user_id, char *key_out, char *id_out)
 {
-	struct create_ctx c = {workspace_id, label, user_id, scope, key_out, id_out};
+	struct create_ctx c = { workspace_id, label, user_id, scope, key_out, id_out };
 	enum anx_err err;
 
 	if (anx_apikey_generate(key_out) != 0)
@@ -129,7 +129,7 @@ static enum anx_err
 revoke_tx(struct anx_db *db, void *arg)
 {
 	struct revoke_ctx *c = arg;
-	const char *params[2] = {c->key_id, c->workspace_id};
+	const char *params[2] = { c->key_id, c->workspace_id };
 	char prefix[ANX_APIKEY_PREFIX_LEN + 8];
 	json_object *data;
 	enum anx_err err;
@@ -145,10 +145,10 @@ revoke_tx(struct anx_db *db, void *arg)
 }
 
 enum anx_err
-anx_apikey_revoke(struct anx_db *db, const char *workspace_id, const char *key_id,
-	const char *user_id)
+anx_apikey_revoke(
+	struct anx_db *db, const char *workspace_id, const char *key_id, const char *user_id)
 {
-	struct revoke_ctx c = {workspace_id, key_id, user_id};
+	struct revoke_ctx c = { workspace_id, key_id, user_id };
 
 	return anx_db_tx(db, revoke_tx, &c);
 }

@@ -11,8 +11,8 @@
 #include "crypto.h"
 #include "db.h"
 
-#define ANX_APIKEY_RANDOM 40
-#define ANX_APIKEY_LEN (4 + ANX_APIKEY_RANDOM)
+#define ANX_APIKEY_RANDOM     40
+#define ANX_APIKEY_LEN        (4 + ANX_APIKEY_RANDOM)
 #define ANX_APIKEY_PREFIX_LEN 12
 
 enum anx_scope {
@@ -46,7 +46,7 @@ enum anx_err anx_apikey_create(struct anx_db *db, const char *workspace_id, enum
  * records "api_key.revoked", in one transaction. ANX_ERR_NOT_FOUND if no
  * such unrevoked key exists in that workspace.
  */
-enum anx_err anx_apikey_revoke(struct anx_db *db, const char *workspace_id, const char *key_id,
-	const char *user_id);
+enum anx_err anx_apikey_revoke(
+	struct anx_db *db, const char *workspace_id, const char *key_id, const char *user_id);
 
 #endif

@@ -18,13 +18,13 @@
 #include "db.h"
 #include "policy.h"
 
-#define ANX_TOKEN_HEX 32            /* 128 random bits */
-#define ANX_COMMENT_MAX 2000
-#define ANX_OTP_DIGITS 6
-#define ANX_OTP_TTL_SECONDS 600
-#define ANX_OTP_MAX_FAILURES 5
+#define ANX_TOKEN_HEX          32 /* 128 random bits */
+#define ANX_COMMENT_MAX        2000
+#define ANX_OTP_DIGITS         6
+#define ANX_OTP_TTL_SECONDS    600
+#define ANX_OTP_MAX_FAILURES   5
 #define ANX_OTP_RESEND_SECONDS 30
-#define ANX_OTP_MAX_SENDS 10
+#define ANX_OTP_MAX_SENDS      10
 
 /*
  * Starts approval for a freshly inserted evaluation, inside the caller's
@@ -38,9 +38,9 @@ enum anx_err anx_approval_start(struct anx_db *db, const char *ws, const char *e
 /* Who is deciding: an email link token, or a signed-in member acting on
  * one of their requests from the dashboard inbox. */
 struct anx_approver_ref {
-	const char *token;       /* hex token from the link, or NULL */
-	const char *request_id;  /* dashboard: approval_requests.id */
-	const char *user_id;     /* dashboard: the signed-in user */
+	const char *token;      /* hex token from the link, or NULL */
+	const char *request_id; /* dashboard: approval_requests.id */
+	const char *user_id;    /* dashboard: the signed-in user */
 };
 
 enum anx_decision { ANX_DECIDE_APPROVE, ANX_DECIDE_REJECT };
@@ -62,16 +62,16 @@ enum anx_err anx_approval_request_otp(struct anx_db *db, const struct anx_approv
 
 /* Checks a code; marks the request verified. ANX_ERR_OTP_INVALID (wrong
  * or expired; counts a failure), ANX_ERR_OTP_LOCKED (5 failures). */
-enum anx_err anx_approval_verify_otp(struct anx_db *db, const struct anx_approver_ref *who,
-	const char *code);
+enum anx_err anx_approval_verify_otp(
+	struct anx_db *db, const struct anx_approver_ref *who, const char *code);
 
 /*
  * The approval page's view of a token: {request:{status, stage, otp,
  * otp_verified, can_decide}, evaluation:{…, stages}, approver:{email,
  * name}}. Never changes anything. ANX_ERR_NOT_FOUND for unknown tokens.
  */
-enum anx_err anx_approval_view(struct anx_db *db, const struct anx_approver_ref *who,
-	json_object **out);
+enum anx_err anx_approval_view(
+	struct anx_db *db, const struct anx_approver_ref *who, json_object **out);
 
 /* The stages of an evaluation with who was asked when and who decided,
  * as the "stages" member of the evaluation JSON. */

@@ -20,7 +20,8 @@ static const char SQL_STAGE_INSERT[] =
 	" VALUES ($1, $2::int, $3, $4, $5::int, $6::boolean, $7, $8::int, 'waiting')";
 static const char SQL_STAGE_ACTIVATE[] =
 	"UPDATE approval_stages SET status = 'pending', activated_at = now()"
-	" WHERE evaluation_id = $1 AND idx = $2::int AND status = 'waiting' RETURNING role, assign, otp,"
+	" WHERE evaluation_id = $1 AND idx = $2::int AND status = 'waiting' RETURNING role, "
+	"assign, otp,"
 	" (SELECT count(*) FROM approval_stages c WHERE c.evaluation_id = $1)";
 static const char SQL_EVAL_STAGE[] = "UPDATE evaluations SET current_stage = $2::int WHERE id = $1";
 static const char SQL_HOLDERS[] =
@@ -34,34 +35,35 @@ static const char SQL_RR_ELIGIBLE[] =
 	" WHERE m.workspace_id = $1 AND $2 = ANY (m.approval_roles) AND u.disabled_at IS NULL"
 	" AND NOT EXISTS (SELECT 1 FROM approval_requests r WHERE r.evaluation_id = $3"
 	"  AND r.stage_idx = $4::int AND r.user_id = u.id)"
-	" AND NOT EXISTS (SELECT 1 FROM approval_requests r JOIN evaluations e ON e.id = r.evaluation_id"
+	" AND NOT EXISTS (SELECT 1 FROM approval_requests r JOIN evaluations e ON e.id = "
+	"r.evaluation_id"
 	"  WHERE r.evaluation_id = $3 AND r.status = 'approved' AND r.user_id = u.id"
 	"  AND coalesce((e.approval->>'separation_of_duties')::boolean, true))"
 	" AND NOT EXISTS (SELECT 1 FROM evaluations e JOIN api_keys k ON k.id = e.api_key_id"
 	"  WHERE e.id = $3 AND k.created_by = u.id"
 	"  AND coalesce((e.approval->>'separation_of_duties')::boolean, true))"
 	" ORDER BY u.id";
-static const char SQL_RR_CURSOR_INIT[] =
-	"INSERT INTO approval_rr_cursors (workspace_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+static const char SQL_RR_CURSOR_INIT[] = "INSERT INTO approval_rr_cursors (workspace_id, role) "
+					 "VALUES ($1, $2) ON CONFLICT DO NOTHING";
 static const char SQL_RR_CURSOR_NEXT[] =
 	"UPDATE approval_rr_cursors SET next_index = next_index + 1"
 	" WHERE workspace_id = $1 AND role = $2 RETURNING next_index - 1";
-static const char SQL_ASK[] =
-	"INSERT INTO approval_requests (evaluation_id, stage_idx, workspace_id, user_id, token_hash)"
-	" VALUES ($1, $2::int, $3, $4, $5::bytea) RETURNING id";
+static const char SQL_ASK[] = "INSERT INTO approval_requests (evaluation_id, stage_idx, "
+			      "workspace_id, user_id, token_hash)"
+			      " VALUES ($1, $2::int, $3, $4, $5::bytea) RETURNING id";
 
 enum anx_err
-anx_approval_start(struct anx_db *db, const char *ws, const char *eval_id,
-	const struct anx_policy_approval *a)
+anx_approval_start(
+	struct anx_db *db, const char *ws, const char *eval_id, const struct anx_policy_approval *a)
 {
 	enum anx_err err;
 
 	for (size_t i = 0; i < a->nstages; i++) {
 		const struct anx_policy_stage *s = &a->stages[i];
 		char idx[24], min[16], reassign[24];
-		const char *p[8] = {eval_id, idx, ws, s->role, min, s->otp ? "true" : "false",
+		const char *p[8] = { eval_id, idx, ws, s->role, min, s->otp ? "true" : "false",
 			s->assign == ANX_ASSIGN_ROUND_ROBIN ? "round_robin" : "all",
-			s->assign == ANX_ASSIGN_ROUND_ROBIN ? reassign : NULL};
+			s->assign == ANX_ASSIGN_ROUND_ROBIN ? reassign : NULL };
 
 		snprintf(idx, sizeof(idx), "%zu", i);
 		snprintf(min, sizeof(min), "%d", s->min_approvals);
@@ -89,7 +91,7 @@ anx_approval_ask(struct anx_db *db, const char *ws, const char *eval_id, int idx
 {
 	unsigned char raw[ANX_TOKEN_HEX / 2];
 	char token[ANX_TOKEN_HEX + 1], hash[2 + ANX_SHA256_HEX_LEN + 1], sidx[16], rid[37];
-	const char *p[5] = {eval_id, sidx, ws, user_id, hash};
+	const char *p[5] = { eval_id, sidx, ws, user_id, hash };
 	enum anx_err err;
 
 	if (anx_random(raw, sizeof(raw)) != 0)
@@ -116,7 +118,7 @@ ask_round_robin(struct anx_db *db, const char *ws, const char *eval_id, int idx,
 	json_object *ctx, int *asked)
 {
 	char sidx[16], cursor[24];
-	const char *p[4] = {ws, role, eval_id, sidx};
+	const char *p[4] = { ws, role, eval_id, sidx };
 	PGresult *res = NULL;
 	enum anx_err err;
 	int n, pick;
@@ -128,11 +130,12 @@ ask_round_robin(struct anx_db *db, const char *ws, const char *eval_id, int idx,
 	if ((n = PQntuples(res)) == 0)
 		goto out;
 	if ((err = anx_db_exec(db, SQL_RR_CURSOR_INIT, 2, p, NULL)) != ANX_OK ||
-		(err = anx_db_value(db, SQL_RR_CURSOR_NEXT, 2, p, cursor, sizeof(cursor))) != ANX_OK)
+		(err = anx_db_value(db, SQL_RR_CURSOR_NEXT, 2, p, cursor, sizeof(cursor))) !=
+			ANX_OK)
 		goto out;
 	pick = (int)(strtoll(cursor, NULL, 10) % n);
-	err = anx_approval_ask(db, ws, eval_id, idx, PQgetvalue(res, pick, 0),
-		PQgetvalue(res, pick, 1), ctx);
+	err = anx_approval_ask(
+		db, ws, eval_id, idx, PQgetvalue(res, pick, 0), PQgetvalue(res, pick, 1), ctx);
 	*asked = err == ANX_OK;
 out:
 	PQclear(res);
@@ -143,10 +146,11 @@ enum anx_err
 anx_approval_rr_next(struct anx_db *db, const char *ws, const char *eval_id, int idx, int *asked)
 {
 	static const char SQL_ROLE[] =
-		"SELECT role, otp, (SELECT count(*) FROM approval_stages c WHERE c.evaluation_id = $1)"
+		"SELECT role, otp, (SELECT count(*) FROM approval_stages c WHERE c.evaluation_id = "
+		"$1)"
 		" FROM approval_stages WHERE evaluation_id = $1 AND idx = $2::int";
 	char sidx[16], role[128];
-	const char *p[2] = {eval_id, sidx};
+	const char *p[2] = { eval_id, sidx };
 	json_object *ctx = NULL;
 	PGresult *res = NULL;
 	enum anx_err err;
@@ -175,7 +179,7 @@ enum anx_err
 anx_approval_activate(struct anx_db *db, const char *ws, const char *eval_id, int idx)
 {
 	char sidx[16], role[128], assign[16];
-	const char *p[2] = {eval_id, sidx};
+	const char *p[2] = { eval_id, sidx };
 	json_object *ctx = NULL;
 	PGresult *res = NULL;
 	enum anx_err err;
@@ -202,7 +206,7 @@ anx_approval_activate(struct anx_db *db, const char *ws, const char *eval_id, in
 		if ((err = ask_round_robin(db, ws, eval_id, idx, role, ctx, &asked)) != ANX_OK)
 			goto out;
 	} else {
-		const char *hp[2] = {ws, role};
+		const char *hp[2] = { ws, role };
 
 		if ((err = anx_db_exec(db, SQL_HOLDERS, 2, hp, &res)) != ANX_OK)
 			goto out;
@@ -223,8 +227,8 @@ anx_approval_activate(struct anx_db *db, const char *ws, const char *eval_id, in
 			LF_STR("role", role), ANX_LF_END);
 		json_object_object_add(d, "stage", json_object_new_int(idx));
 		json_object_object_add(d, "role", json_object_new_string(role));
-		err = anx_audit_record(db, ws, "system", NULL, "approval.no_approvers", "evaluation",
-			eval_id, d);
+		err = anx_audit_record(
+			db, ws, "system", NULL, "approval.no_approvers", "evaluation", eval_id, d);
 		json_object_put(d);
 		if (err != ANX_OK)
 			goto out;
@@ -236,17 +240,17 @@ out:
 	return err;
 }
 
-static const char SQL_FINISH_EVAL[] =
-	"UPDATE evaluations SET status = $2, decided_at = now() WHERE id = $1 AND status = 'pending'"
-	" RETURNING id";
+static const char SQL_FINISH_EVAL[] = "UPDATE evaluations SET status = $2, decided_at = now() "
+				      "WHERE id = $1 AND status = 'pending'"
+				      " RETURNING id";
 static const char SQL_FINISH_STAGES[] =
 	"UPDATE approval_stages SET completed_at = coalesce(completed_at, now()), status = CASE"
 	" WHEN status = 'pending' AND $2 = 'rejected' THEN 'rejected'"
 	" WHEN status IN ('pending', 'waiting') AND $2 = 'expired' THEN 'expired'"
 	" WHEN status = 'waiting' THEN 'cancelled' ELSE status END"
 	" WHERE evaluation_id = $1";
-static const char SQL_CLOSE_REQUESTS[] =
-	"UPDATE approval_requests SET status = 'closed' WHERE evaluation_id = $1 AND status = 'open'";
+static const char SQL_CLOSE_REQUESTS[] = "UPDATE approval_requests SET status = 'closed' WHERE "
+					 "evaluation_id = $1 AND status = 'open'";
 static const char SQL_ASKED_EMAILS[] =
 	"SELECT DISTINCT u.email FROM approval_requests r JOIN users u ON u.id = r.user_id"
 	" WHERE r.evaluation_id = $1";
@@ -260,7 +264,7 @@ enum anx_err
 anx_approval_finish(struct anx_db *db, const char *ws, const char *eval_id, const char *status,
 	const char *actor_type, const char *actor_id)
 {
-	const char *p[2] = {eval_id, status};
+	const char *p[2] = { eval_id, status };
 	char event[48], got[37];
 	json_object *ctx = NULL, *d;
 	PGresult *res = NULL;
@@ -282,12 +286,13 @@ anx_approval_finish(struct anx_db *db, const char *ws, const char *eval_id, cons
 		goto out;
 	json_object_object_add(ctx, "outcome", json_object_new_string(status));
 	if (actor_id != NULL && strcmp(actor_type, "approver") == 0) {
-		const char *dp[2] = {eval_id, actor_id};
+		const char *dp[2] = { eval_id, actor_id };
 
 		if ((err = anx_db_exec(db, SQL_DECIDER, 2, dp, &res)) != ANX_OK)
 			goto out;
 		if (PQntuples(res) == 1) {
-			json_object_object_add(ctx, "decided_by", json_object_new_string(PQgetvalue(res, 0, 0)));
+			json_object_object_add(
+				ctx, "decided_by", json_object_new_string(PQgetvalue(res, 0, 0)));
 			/* A rejection says why; an approval's last comment alone
 			 * would misrepresent the others'. */
 			if (strcmp(status, "rejected") == 0 && !PQgetisnull(res, 0, 1))
@@ -300,7 +305,8 @@ anx_approval_finish(struct anx_db *db, const char *ws, const char *eval_id, cons
 	if ((err = anx_db_exec(db, SQL_ASKED_EMAILS, 1, p, &res)) != ANX_OK)
 		goto out;
 	for (int r = 0; r < PQntuples(res); r++)
-		if ((err = anx_approval_mail(db, "outcome", ws, eval_id, PQgetvalue(res, r, 0), ctx, 0)) != ANX_OK)
+		if ((err = anx_approval_mail(
+			     db, "outcome", ws, eval_id, PQgetvalue(res, r, 0), ctx, 0)) != ANX_OK)
 			goto out;
 	err = anx_webhook_enqueue(db, ws, eval_id, "terminal_outcome");
 out:
@@ -388,12 +394,14 @@ decide_tx(struct anx_db *db, void *arg)
 		p[0] = r.evaluation_id;
 		p[1] = r.user_id;
 		p[2] = sidx;
-		if ((err = anx_db_value(db, SQL_SOD_OTHER_STAGE, 3, p, count, sizeof(count))) != ANX_OK)
+		if ((err = anx_db_value(db, SQL_SOD_OTHER_STAGE, 3, p, count, sizeof(count))) !=
+			ANX_OK)
 			return err;
 		if (strcmp(count, "0") != 0)
 			return refuse(db, c, &r, ANX_ERR_SOD,
 				"approved another stage of this evaluation");
-		if ((err = anx_db_value(db, SQL_SOD_KEY_CREATOR, 2, p, count, sizeof(count))) != ANX_OK)
+		if ((err = anx_db_value(db, SQL_SOD_KEY_CREATOR, 2, p, count, sizeof(count))) !=
+			ANX_OK)
 			return err;
 		if (strcmp(count, "0") != 0)
 			return refuse(db, c, &r, ANX_ERR_SOD,
@@ -411,15 +419,15 @@ decide_tx(struct anx_db *db, void *arg)
 	if (c->comment && *c->comment)
 		json_object_object_add(d, "comment", json_object_new_string(c->comment));
 	err = anx_audit_record(db, r.workspace_id, "approver", r.user_id,
-		c->d == ANX_DECIDE_APPROVE ? "approval.approved" : "approval.rejected", "evaluation",
-		r.evaluation_id, d);
+		c->d == ANX_DECIDE_APPROVE ? "approval.approved" : "approval.rejected",
+		"evaluation", r.evaluation_id, d);
 	json_object_put(d);
 	if (err != ANX_OK)
 		return err;
 	if (c->d == ANX_DECIDE_REJECT) {
 		snprintf(c->result, 16, "rejected");
-		return anx_approval_finish(db, r.workspace_id, r.evaluation_id, "rejected", "approver",
-			r.user_id);
+		return anx_approval_finish(
+			db, r.workspace_id, r.evaluation_id, "rejected", "approver", r.user_id);
 	}
 	p[0] = r.evaluation_id;
 	p[1] = sidx;
@@ -431,15 +439,18 @@ decide_tx(struct anx_db *db, void *arg)
 		 * than leave the stage with nobody to decide. */
 		int asked = 0;
 
-		if ((err = anx_db_value(db, SQL_RR_NEEDS_NEXT, 2, p, count, sizeof(count))) != ANX_OK ||
+		if ((err = anx_db_value(db, SQL_RR_NEEDS_NEXT, 2, p, count, sizeof(count))) !=
+				ANX_OK ||
 			strcmp(count, "0") == 0)
 			return err;
-		if ((err = anx_approval_rr_next(db, r.workspace_id, r.evaluation_id, r.stage_idx,
-			     &asked)) != ANX_OK || asked)
+		if ((err = anx_approval_rr_next(
+			     db, r.workspace_id, r.evaluation_id, r.stage_idx, &asked)) != ANX_OK ||
+			asked)
 			return err;
 		d = json_object_new_object();
-		anx_log(ANX_LOG_WARN, "approval_no_approvers", LF_STR("evaluation_id", r.evaluation_id),
-			LF_INT("stage", r.stage_idx), ANX_LF_END);
+		anx_log(ANX_LOG_WARN, "approval_no_approvers",
+			LF_STR("evaluation_id", r.evaluation_id), LF_INT("stage", r.stage_idx),
+			ANX_LF_END);
 		json_object_object_add(d, "stage", json_object_new_int(r.stage_idx));
 		err = anx_audit_record(db, r.workspace_id, "system", NULL, "approval.no_approvers",
 			"evaluation", r.evaluation_id, d);
@@ -455,15 +466,15 @@ decide_tx(struct anx_db *db, void *arg)
 	if (err != ANX_ERR_NOT_FOUND)
 		return err;
 	snprintf(c->result, 16, "approved");
-	return anx_approval_finish(db, r.workspace_id, r.evaluation_id, "approved", "approver",
-		r.user_id);
+	return anx_approval_finish(
+		db, r.workspace_id, r.evaluation_id, "approved", "approver", r.user_id);
 }
 
 enum anx_err
 anx_approval_decide(struct anx_db *db, const struct anx_approver_ref *who, enum anx_decision d,
 	const char *comment, char result_status[16])
 {
-	struct decide_ctx c = {who, d, comment, result_status, ANX_OK};
+	struct decide_ctx c = { who, d, comment, result_status, ANX_OK };
 	enum anx_err err;
 
 	result_status[0] = '\0';

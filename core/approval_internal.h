@@ -18,7 +18,7 @@ struct anx_areq {
 	char evaluation_id[37];
 	char workspace_id[37];
 	char user_id[37];
-	char status[16];          /* request status */
+	char status[16]; /* request status */
 	int stage_idx;
 	char stage_status[16];
 	int stage_otp;
@@ -26,8 +26,8 @@ struct anx_areq {
 	int otp_verified;
 	int otp_locked;
 	int otp_failures;
-	int otp_expired;          /* no live code */
-	int otp_resend_wait;      /* seconds until a resend is allowed */
+	int otp_expired;     /* no live code */
+	int otp_resend_wait; /* seconds until a resend is allowed */
 	int otp_sends;
 	char otp_hash[65];
 	char email[256];
@@ -35,8 +35,8 @@ struct anx_areq {
 
 /* Loads the request for who, locking its evaluation row FOR UPDATE
  * (inside a transaction). ANX_ERR_NOT_FOUND if unknown. */
-enum anx_err anx_areq_load(struct anx_db *db, const struct anx_approver_ref *who,
-	struct anx_areq *r);
+enum anx_err anx_areq_load(
+	struct anx_db *db, const struct anx_approver_ref *who, struct anx_areq *r);
 
 /* Evaluation fields for emails and pages: {id, summary, action, resource,
  * amount, currency, agent_id, matched_rule, reason, action_hash,
@@ -53,8 +53,8 @@ enum anx_err anx_approval_ask(struct anx_db *db, const char *ws, const char *eva
 
 /* Asks the next eligible round-robin holder of stage idx; *asked is 0
  * when nobody is left to ask. */
-enum anx_err anx_approval_rr_next(struct anx_db *db, const char *ws, const char *eval_id, int idx,
-	int *asked);
+enum anx_err anx_approval_rr_next(
+	struct anx_db *db, const char *ws, const char *eval_id, int idx, int *asked);
 
 /* Moves eval_id to a terminal status (approved|rejected|expired), closes
  * its open requests and stages, audits it, emails the outcome to everyone

@@ -10,7 +10,7 @@ enum anx_err
 anx_approval_mail(struct anx_db *db, const char *kind, const char *ws, const char *eval_id,
 	const char *to, json_object *ctx, int scrub)
 {
-	struct anx_mail m = {0};
+	struct anx_mail m = { 0 };
 	int k = anx_mail_kind_parse(kind);
 
 	if (k < 0)

@@ -14,9 +14,9 @@
 #include "config.h"
 #include "crypto.h"
 
-static const char SQL_OTP_SET[] =
-	"UPDATE approval_requests SET otp_hash = $2, otp_expires_at = now() + interval '600 seconds',"
-	" otp_sent_at = now(), otp_sends = otp_sends + 1 WHERE id = $1";
+static const char SQL_OTP_SET[] = "UPDATE approval_requests SET otp_hash = $2, otp_expires_at = "
+				  "now() + interval '600 seconds',"
+				  " otp_sent_at = now(), otp_sends = otp_sends + 1 WHERE id = $1";
 static const char SQL_OTP_FAIL[] =
 	"UPDATE approval_requests SET otp_failures = otp_failures + 1,"
 	" otp_locked_at = CASE WHEN otp_failures + 1 >= $2::int THEN now() END"
@@ -33,7 +33,8 @@ otp_digest(const char *request_id, const char *code, char out[65])
 	int n = snprintf(msg, sizeof(msg), "%s:%s", request_id, code);
 
 	if (n < 0 || (size_t)n >= sizeof(msg) ||
-		anx_hmac_sha256(anx_cfg.otp_secret, strlen(anx_cfg.otp_secret), msg, (size_t)n, mac) != 0)
+		anx_hmac_sha256(
+			anx_cfg.otp_secret, strlen(anx_cfg.otp_secret), msg, (size_t)n, mac) != 0)
 		return -1;
 	anx_hex_encode(mac, sizeof(mac), out);
 	anx_secure_zero(msg, sizeof(msg));
@@ -116,7 +117,8 @@ request_tx(struct anx_db *db, void *arg)
 		goto out;
 	json_object_object_add(ctx, "code", json_object_new_string(code));
 	json_object_object_add(ctx, "stage_number", json_object_new_int(r.stage_idx + 1));
-	if ((err = anx_approval_mail(db, "otp", r.workspace_id, r.evaluation_id, r.email, ctx, 1)) != ANX_OK)
+	if ((err = anx_approval_mail(
+		     db, "otp", r.workspace_id, r.evaluation_id, r.email, ctx, 1)) != ANX_OK)
 		goto out;
 	err = audit_simple(db, &r, "approval.otp_sent");
 out:
@@ -128,7 +130,7 @@ out:
 enum anx_err
 anx_approval_request_otp(struct anx_db *db, const struct anx_approver_ref *who)
 {
-	struct otp_ctx c = {who, NULL, ANX_OK};
+	struct otp_ctx c = { who, NULL, ANX_OK };
 
 	return anx_db_tx(db, request_tx, &c);
 }
@@ -188,7 +190,7 @@ verify_tx(struct anx_db *db, void *arg)
 enum anx_err
 anx_approval_verify_otp(struct anx_db *db, const struct anx_approver_ref *who, const char *code)
 {
-	struct otp_ctx c = {who, code, ANX_OK};
+	struct otp_ctx c = { who, code, ANX_OK };
 	enum anx_err err;
 
 	if ((err = anx_db_tx(db, verify_tx, &c)) != ANX_OK)

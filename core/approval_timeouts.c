@@ -26,7 +26,8 @@ static const char SQL_OVERDUE[] =
 static const char SQL_REMIND_DUE[] =
 	"SELECT id, workspace_id FROM evaluations WHERE status = 'pending' AND reminded_at IS NULL"
 	" AND approval ? 'reminder_before_seconds' AND expires_at > now()"
-	" AND expires_at - make_interval(secs => (approval->>'reminder_before_seconds')::int) <= now()"
+	" AND expires_at - make_interval(secs => (approval->>'reminder_before_seconds')::int) <= "
+	"now()"
 	" ORDER BY expires_at LIMIT " BATCH " FOR UPDATE SKIP LOCKED";
 static const char SQL_REMINDED[] = "UPDATE evaluations SET reminded_at = now() WHERE id = $1";
 static const char SQL_OPEN_REQUESTS[] =
@@ -38,7 +39,8 @@ static const char SQL_OPEN_REQUESTS[] =
 	" WHERE r.evaluation_id = $1 AND r.status = 'open' AND s.status = 'pending'";
 /* A reminder carries a fresh link: only token hashes are stored, so the
  * token is rotated and the reminder's link replaces the first one. */
-static const char SQL_ROTATE[] = "UPDATE approval_requests SET token_hash = $2::bytea WHERE id = $1";
+static const char SQL_ROTATE[] =
+	"UPDATE approval_requests SET token_hash = $2::bytea WHERE id = $1";
 static const char SQL_RR_DUE[] =
 	"SELECT r.id, r.evaluation_id, r.workspace_id, r.stage_idx FROM approval_requests r"
 	" JOIN approval_stages s ON s.evaluation_id = r.evaluation_id AND s.idx = r.stage_idx"
@@ -49,7 +51,6 @@ static const char SQL_RR_DUE[] =
 	" ORDER BY r.asked_at LIMIT " BATCH " FOR UPDATE OF r, e SKIP LOCKED";
 static const char SQL_MARK_REASSIGNED[] =
 	"UPDATE approval_requests SET status = 'reassigned', decided_at = now() WHERE id = $1";
-
 
 static enum anx_err
 expire_tx(struct anx_db *db, void *arg)
@@ -62,8 +63,8 @@ expire_tx(struct anx_db *db, void *arg)
 	if ((err = anx_db_exec(db, SQL_OVERDUE, 0, NULL, &res)) != ANX_OK)
 		return err;
 	for (int r = 0; r < PQntuples(res); r++) {
-		err = anx_approval_finish(db, PQgetvalue(res, r, 1), PQgetvalue(res, r, 0), "expired",
-			"system", NULL);
+		err = anx_approval_finish(db, PQgetvalue(res, r, 1), PQgetvalue(res, r, 0),
+			"expired", "system", NULL);
 		if (err != ANX_OK)
 			break;
 		(*count)++;
@@ -77,7 +78,7 @@ expire_tx(struct anx_db *db, void *arg)
 static enum anx_err
 remind_one(struct anx_db *db, const char *ws, const char *eval_id)
 {
-	const char *p[2] = {eval_id, NULL};
+	const char *p[2] = { eval_id, NULL };
 	json_object *ctx = NULL;
 	PGresult *res = NULL;
 	enum anx_err err;
@@ -88,7 +89,7 @@ remind_one(struct anx_db *db, const char *ws, const char *eval_id)
 	for (int r = 0; r < PQntuples(res); r++) {
 		unsigned char raw[ANX_TOKEN_HEX / 2];
 		char token[ANX_TOKEN_HEX + 1], hash[2 + ANX_SHA256_HEX_LEN + 1];
-		const char *rp[2] = {PQgetvalue(res, r, 0), hash};
+		const char *rp[2] = { PQgetvalue(res, r, 0), hash };
 
 		if (anx_random(raw, sizeof(raw)) != 0) {
 			err = ANX_ERR_INTERNAL;
@@ -101,10 +102,14 @@ remind_one(struct anx_db *db, const char *ws, const char *eval_id)
 		if ((err = anx_db_exec(db, SQL_ROTATE, 2, rp, NULL)) != ANX_OK)
 			goto out;
 		json_object_object_add(ctx, "token", json_object_new_string(token));
-		json_object_object_add(ctx, "stage_number", json_object_new_int(atoi(PQgetvalue(res, r, 2)) + 1));
-		json_object_object_add(ctx, "stage_role", json_object_new_string(PQgetvalue(res, r, 3)));
-		json_object_object_add(ctx, "otp", json_object_new_boolean(PQgetvalue(res, r, 4)[0] == 't'));
-		json_object_object_add(ctx, "stage_count", json_object_new_int(atoi(PQgetvalue(res, r, 5))));
+		json_object_object_add(
+			ctx, "stage_number", json_object_new_int(atoi(PQgetvalue(res, r, 2)) + 1));
+		json_object_object_add(
+			ctx, "stage_role", json_object_new_string(PQgetvalue(res, r, 3)));
+		json_object_object_add(
+			ctx, "otp", json_object_new_boolean(PQgetvalue(res, r, 4)[0] == 't'));
+		json_object_object_add(
+			ctx, "stage_count", json_object_new_int(atoi(PQgetvalue(res, r, 5))));
 		err = anx_approval_mail(db, "reminder", ws, eval_id, PQgetvalue(res, r, 1), ctx, 0);
 		anx_secure_zero(token, sizeof(token));
 		if (err != ANX_OK)
@@ -112,7 +117,8 @@ remind_one(struct anx_db *db, const char *ws, const char *eval_id)
 	}
 	if ((err = anx_db_exec(db, SQL_REMINDED, 1, p, NULL)) != ANX_OK)
 		goto out;
-	err = anx_audit_record(db, ws, "system", NULL, "approval.reminded", "evaluation", eval_id, NULL);
+	err = anx_audit_record(
+		db, ws, "system", NULL, "approval.reminded", "evaluation", eval_id, NULL);
 out:
 	PQclear(res);
 	json_object_put(ctx);
@@ -149,20 +155,23 @@ reassign_tx(struct anx_db *db, void *arg)
 	for (int r = 0; r < PQntuples(res) && err == ANX_OK; r++) {
 		const char *id = PQgetvalue(res, r, 0), *eval = PQgetvalue(res, r, 1);
 		const char *ws = PQgetvalue(res, r, 2);
-		const char *p[1] = {id};
+		const char *p[1] = { id };
 		json_object *d;
 		int asked = 0;
 
-		if ((err = anx_approval_rr_next(db, ws, eval, atoi(PQgetvalue(res, r, 3)), &asked)) != ANX_OK)
+		if ((err = anx_approval_rr_next(
+			     db, ws, eval, atoi(PQgetvalue(res, r, 3)), &asked)) != ANX_OK)
 			break;
 		if (!asked)
 			continue; /* nobody else to ask: the current holder keeps it */
 		if ((err = anx_db_exec(db, SQL_MARK_REASSIGNED, 1, p, NULL)) != ANX_OK)
 			break;
 		d = json_object_new_object();
-		json_object_object_add(d, "stage", json_object_new_int(atoi(PQgetvalue(res, r, 3))));
+		json_object_object_add(
+			d, "stage", json_object_new_int(atoi(PQgetvalue(res, r, 3))));
 		json_object_object_add(d, "from_request", json_object_new_string(id));
-		err = anx_audit_record(db, ws, "system", NULL, "approval.reassigned", "evaluation", eval, d);
+		err = anx_audit_record(
+			db, ws, "system", NULL, "approval.reassigned", "evaluation", eval, d);
 		json_object_put(d);
 		(*count)++;
 	}

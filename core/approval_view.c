@@ -22,14 +22,15 @@ static const char SQL_LOCK_BY_TOKEN[] =
 static const char SQL_LOCK_BY_ID[] =
 	"SELECT e.id FROM evaluations e WHERE e.id ="
 	" (SELECT evaluation_id FROM approval_requests WHERE id = $1 AND user_id = $2) FOR UPDATE";
-#define AREQ_COLS                                                                              \
-	"SELECT r.id, r.evaluation_id, r.workspace_id, r.user_id, r.status, r.stage_idx,"      \
-	" s.status, s.otp, e.status, r.otp_verified_at IS NOT NULL, r.otp_locked_at IS NOT NULL," \
-	" r.otp_failures, (r.otp_hash IS NULL OR r.otp_expires_at <= now()),"                   \
-	" greatest(0, ceil(extract(epoch FROM (r.otp_sent_at + interval '30 seconds' - now()))))::int," \
-	" r.otp_sends, coalesce(r.otp_hash, ''), u.email"                                       \
-	" FROM approval_requests r"                                                             \
-	" JOIN approval_stages s ON s.evaluation_id = r.evaluation_id AND s.idx = r.stage_idx"  \
+#define AREQ_COLS                                                                                  \
+	"SELECT r.id, r.evaluation_id, r.workspace_id, r.user_id, r.status, r.stage_idx,"          \
+	" s.status, s.otp, e.status, r.otp_verified_at IS NOT NULL, r.otp_locked_at IS NOT NULL,"  \
+	" r.otp_failures, (r.otp_hash IS NULL OR r.otp_expires_at <= now()),"                      \
+	" greatest(0, ceil(extract(epoch FROM (r.otp_sent_at + interval '30 seconds' - "           \
+	"now()))))::int,"                                                                          \
+	" r.otp_sends, coalesce(r.otp_hash, ''), u.email"                                          \
+	" FROM approval_requests r"                                                                \
+	" JOIN approval_stages s ON s.evaluation_id = r.evaluation_id AND s.idx = r.stage_idx"     \
 	" JOIN evaluations e ON e.id = r.evaluation_id JOIN users u ON u.id = r.user_id"
 static const char SQL_AREQ_BY_TOKEN[] = AREQ_COLS " WHERE r.token_hash = $1::bytea";
 static const char SQL_AREQ_BY_ID[] = AREQ_COLS " WHERE r.id = $1 AND r.user_id = $2";
@@ -48,8 +49,8 @@ token_shape(const char *t)
 
 /* Fills p[0..1] for a lookup by token or by dashboard reference. */
 static int
-ref_params(const struct anx_approver_ref *who, char hash[2 + ANX_SHA256_HEX_LEN + 1],
-	const char *p[2])
+ref_params(
+	const struct anx_approver_ref *who, char hash[2 + ANX_SHA256_HEX_LEN + 1], const char *p[2])
 {
 	if (who->token) {
 		if (!token_shape(who->token))
@@ -87,7 +88,8 @@ read_areq(struct anx_db *db, const struct anx_approver_ref *who, int lock, struc
 	if ((n = ref_params(who, hash, p)) < 0)
 		return ANX_ERR_NOT_FOUND;
 	if (lock) {
-		if ((err = anx_db_exec(db, n == 1 ? SQL_LOCK_BY_TOKEN : SQL_LOCK_BY_ID, n, p, &res)) != ANX_OK)
+		if ((err = anx_db_exec(db, n == 1 ? SQL_LOCK_BY_TOKEN : SQL_LOCK_BY_ID, n, p,
+			     &res)) != ANX_OK)
 			return err;
 		n = PQntuples(res) == 1 ? n : 0;
 		PQclear(res);
@@ -130,10 +132,14 @@ anx_areq_load(struct anx_db *db, const struct anx_approver_ref *who, struct anx_
 
 static const char SQL_EVAL_CTX[] =
 	"SELECT e.id, e.summary, e.action, e.resource, e.amount::text, e.currency, e.agent_id,"
-	" e.matched_rule, e.reason, e.action_hash, " ANX_SQL_TS("e.expires_at") ", e.status,"
-	" w.name, jsonb_pretty(e.context), " ANX_SQL_TS("e.created_at") ","
-	" greatest(0, extract(epoch FROM e.expires_at - now()))::bigint"
-	" FROM evaluations e JOIN workspaces w ON w.id = e.workspace_id WHERE e.id = $1";
+	" e.matched_rule, e.reason, e.action_hash, " ANX_SQL_TS(
+		"e.expires_at") ", e.status,"
+				" w.name, jsonb_pretty(e.context), " ANX_SQL_TS(
+					"e.created_at") ","
+							" greatest(0, extract(epoch FROM "
+							"e.expires_at - now()))::bigint"
+							" FROM evaluations e JOIN workspaces w ON "
+							"w.id = e.workspace_id WHERE e.id = $1";
 
 static json_object *
 col(PGresult *res, int c)
@@ -158,7 +164,7 @@ human_duration(long long s, char *out, size_t n)
 enum anx_err
 anx_approval_eval_ctx(struct anx_db *db, const char *eval_id, json_object **out)
 {
-	const char *p[1] = {eval_id};
+	const char *p[1] = { eval_id };
 	char left[32];
 	json_object *o;
 	PGresult *res;
@@ -189,21 +195,25 @@ anx_approval_eval_ctx(struct anx_db *db, const char *eval_id, json_object **out)
 	json_object_object_add(o, "created_at", col(res, 14));
 	human_duration(strtoll(PQgetvalue(res, 0, 15), NULL, 10), left, sizeof(left));
 	json_object_object_add(o, "expires_in", json_object_new_string(left));
-	json_object_object_add(o, "app_url", json_object_new_string(anx_cfg.app_url ? anx_cfg.app_url : ""));
+	json_object_object_add(
+		o, "app_url", json_object_new_string(anx_cfg.app_url ? anx_cfg.app_url : ""));
 	PQclear(res);
 	*out = o;
 	return ANX_OK;
 }
 
 static const char SQL_STAGES[] =
-	"SELECT idx, role, min_approvals, approvals, otp, status, assign, "
-	ANX_SQL_TS("activated_at") ", " ANX_SQL_TS("completed_at")
-	" FROM approval_stages WHERE evaluation_id = $1 ORDER BY idx";
+	"SELECT idx, role, min_approvals, approvals, otp, status, assign, " ANX_SQL_TS(
+		"activated_at") ", " ANX_SQL_TS("completed_at") " FROM approval_stages WHERE "
+								"evaluation_id = $1 ORDER BY idx";
 static const char SQL_ASKED[] =
-	"SELECT r.stage_idx, u.email, u.display_name, r.status, " ANX_SQL_TS("r.asked_at") ", "
-	ANX_SQL_TS("r.decided_at") ", r.comment, r.via"
-	" FROM approval_requests r JOIN users u ON u.id = r.user_id WHERE r.evaluation_id = $1"
-	" ORDER BY r.stage_idx, r.asked_at, u.email";
+	"SELECT r.stage_idx, u.email, u.display_name, r.status, " ANX_SQL_TS(
+		"r.asked_at") ", " ANX_SQL_TS("r.decided_at") ", r.comment, r.via"
+							      " FROM approval_requests r JOIN "
+							      "users u ON u.id = r.user_id WHERE "
+							      "r.evaluation_id = $1"
+							      " ORDER BY r.stage_idx, r.asked_at, "
+							      "u.email";
 
 static json_object *
 cell(PGresult *res, int r, int c)
@@ -214,7 +224,7 @@ cell(PGresult *res, int r, int c)
 enum anx_err
 anx_approval_stages_json(struct anx_db *db, const char *eval_id, json_object **out)
 {
-	const char *p[1] = {eval_id};
+	const char *p[1] = { eval_id };
 	PGresult *st = NULL, *asked = NULL;
 	json_object *arr;
 	enum anx_err err;
@@ -231,9 +241,12 @@ anx_approval_stages_json(struct anx_db *db, const char *eval_id, json_object **o
 		json_object_object_add(s, "index", json_object_new_int(idx));
 		json_object_object_add(s, "number", json_object_new_int(idx + 1));
 		json_object_object_add(s, "role", cell(st, r, 1));
-		json_object_object_add(s, "required", json_object_new_int(atoi(PQgetvalue(st, r, 2))));
-		json_object_object_add(s, "approved", json_object_new_int(atoi(PQgetvalue(st, r, 3))));
-		json_object_object_add(s, "otp", json_object_new_boolean(PQgetvalue(st, r, 4)[0] == 't'));
+		json_object_object_add(
+			s, "required", json_object_new_int(atoi(PQgetvalue(st, r, 2))));
+		json_object_object_add(
+			s, "approved", json_object_new_int(atoi(PQgetvalue(st, r, 3))));
+		json_object_object_add(
+			s, "otp", json_object_new_boolean(PQgetvalue(st, r, 4)[0] == 't'));
 		json_object_object_add(s, "status", cell(st, r, 5));
 		json_object_object_add(s, "assign", cell(st, r, 6));
 		json_object_object_add(s, "activated_at", cell(st, r, 7));
@@ -280,7 +293,7 @@ anx_approval_view(struct anx_db *db, const struct anx_approver_ref *who, json_ob
 		return err;
 	}
 	open = strcmp(r.eval_status, "pending") == 0 && strcmp(r.status, "open") == 0 &&
-		strcmp(r.stage_status, "pending") == 0;
+	       strcmp(r.stage_status, "pending") == 0;
 	req = json_object_new_object();
 	json_object_object_add(req, "id", json_object_new_string(r.id));
 	json_object_object_add(req, "status", json_object_new_string(r.status));

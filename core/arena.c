@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define CHUNK_DEFAULT 8192
-#define ALIGN 16
+#define ALIGN         16
 
 struct anx_arena_chunk {
 	struct anx_arena_chunk *next;

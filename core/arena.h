@@ -20,14 +20,14 @@ struct anx_arena_defer;
 struct anx_arena {
 	struct anx_arena_chunk *chunks;
 	struct anx_arena_defer *defers;
-	size_t total;      /* bytes handed out, for limits and metrics */
+	size_t total; /* bytes handed out, for limits and metrics */
 };
 
 void anx_arena_init(struct anx_arena *a);
-void anx_arena_reset(struct anx_arena *a);   /* runs defers, frees chunks */
-void anx_arena_free(struct anx_arena *a);    /* same as reset */
+void anx_arena_reset(struct anx_arena *a); /* runs defers, frees chunks */
+void anx_arena_free(struct anx_arena *a);  /* same as reset */
 
-void *anx_arena_alloc(struct anx_arena *a, size_t n);          /* 16-aligned */
+void *anx_arena_alloc(struct anx_arena *a, size_t n); /* 16-aligned */
 void *anx_arena_calloc(struct anx_arena *a, size_t nmemb, size_t size);
 char *anx_arena_strdup(struct anx_arena *a, const char *s);
 char *anx_arena_strndup(struct anx_arena *a, const char *s, size_t n);

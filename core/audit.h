@@ -19,8 +19,8 @@
  * NULL), with data (a JSON object, not consumed; NULL = {}). The request
  * id of the current log context is stored with it.
  */
-enum anx_err anx_audit_record(struct anx_db *db, const char *workspace_id,
-	const char *actor_type, const char *actor_id, const char *event_type,
-	const char *subject_type, const char *subject_id, json_object *data);
+enum anx_err anx_audit_record(struct anx_db *db, const char *workspace_id, const char *actor_type,
+	const char *actor_id, const char *event_type, const char *subject_type,
+	const char *subject_id, json_object *data);
 
 #endif

@@ -16,21 +16,33 @@
 #include "log.h"
 
 #define SEAL_LOCK_KEY "7268010102"
-#define VERIFY_PAGE "5000"
+#define VERIFY_PAGE   "5000"
 
 /* The columns that make up the canonical event, in a fixed order. */
-#define EVENT_COLS                                                                         \
-	"id::text, workspace_id::text, "                                                   \
-	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "    \
+#define EVENT_COLS                                                                                 \
+	"id::text, workspace_id::text, "                                                           \
+	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "            \
 	"actor_type, actor_id, event_type, subject_type, subject_id, data::text, request_id"
-enum { C_ID, C_WS, C_CREATED, C_ACTOR_TYPE, C_ACTOR_ID, C_TYPE, C_SUBJ_TYPE, C_SUBJ_ID, C_DATA,
-	C_RID, C__N };
+enum {
+	C_ID,
+	C_WS,
+	C_CREATED,
+	C_ACTOR_TYPE,
+	C_ACTOR_ID,
+	C_TYPE,
+	C_SUBJ_TYPE,
+	C_SUBJ_ID,
+	C_DATA,
+	C_RID,
+	C__N
+};
 
 static const char SQL_LOCK[] = "SELECT pg_try_advisory_xact_lock($1::bigint)";
 static const char SQL_PENDING[] =
 	"SELECT " EVENT_COLS " FROM audit_events"
 	" WHERE hash IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())"
-	" ORDER BY txid, id LIMIT " "2000";
+	" ORDER BY txid, id LIMIT "
+	"2000";
 static const char SQL_HEAD[] =
 	"SELECT seq, encode(hash, 'hex') FROM audit_chain_heads WHERE workspace_id = $1";
 static const char SQL_SEAL[] =
@@ -75,15 +87,19 @@ event_hash(PGresult *res, int r, long long seq, const unsigned char prev[ANX_SHA
 	anx_buf_init(&b, 0);
 	if (ev == NULL)
 		goto out;
-	json_object_object_add(ev, "id", json_object_new_int64(strtoll(PQgetvalue(res, r, C_ID), NULL, 10)));
+	json_object_object_add(
+		ev, "id", json_object_new_int64(strtoll(PQgetvalue(res, r, C_ID), NULL, 10)));
 	add_str(ev, "workspace_id", PQgetvalue(res, r, C_WS));
 	json_object_object_add(ev, "seq", json_object_new_int64(seq));
 	add_str(ev, "created_at", PQgetvalue(res, r, C_CREATED));
 	add_str(ev, "actor_type", PQgetvalue(res, r, C_ACTOR_TYPE));
-	add_str(ev, "actor_id", PQgetisnull(res, r, C_ACTOR_ID) ? NULL : PQgetvalue(res, r, C_ACTOR_ID));
+	add_str(ev, "actor_id",
+		PQgetisnull(res, r, C_ACTOR_ID) ? NULL : PQgetvalue(res, r, C_ACTOR_ID));
 	add_str(ev, "event_type", PQgetvalue(res, r, C_TYPE));
-	add_str(ev, "subject_type", PQgetisnull(res, r, C_SUBJ_TYPE) ? NULL : PQgetvalue(res, r, C_SUBJ_TYPE));
-	add_str(ev, "subject_id", PQgetisnull(res, r, C_SUBJ_ID) ? NULL : PQgetvalue(res, r, C_SUBJ_ID));
+	add_str(ev, "subject_type",
+		PQgetisnull(res, r, C_SUBJ_TYPE) ? NULL : PQgetvalue(res, r, C_SUBJ_TYPE));
+	add_str(ev, "subject_id",
+		PQgetisnull(res, r, C_SUBJ_ID) ? NULL : PQgetvalue(res, r, C_SUBJ_ID));
 	add_str(ev, "request_id", PQgetisnull(res, r, C_RID) ? NULL : PQgetvalue(res, r, C_RID));
 	if ((data = json_tokener_parse(PQgetvalue(res, r, C_DATA))) == NULL &&
 		strcmp(PQgetvalue(res, r, C_DATA), "null") != 0)
@@ -103,7 +119,7 @@ static struct head *
 find_head(struct anx_db *db, struct head *heads, size_t *nheads, size_t cap, const char *ws,
 	enum anx_err *err)
 {
-	const char *p[1] = {ws};
+	const char *p[1] = { ws };
 	struct head *h;
 	PGresult *res;
 
@@ -135,7 +151,7 @@ static enum anx_err
 seal_tx(struct anx_db *db, void *arg)
 {
 	struct seal_ctx *c = arg;
-	const char *lockp[1] = {SEAL_LOCK_KEY};
+	const char *lockp[1] = { SEAL_LOCK_KEY };
 	struct anx_buf ids, seqs, prevs, hashes;
 	struct head *heads = NULL, *h;
 	size_t nheads = 0;
@@ -170,11 +186,12 @@ seal_tx(struct anx_db *db, void *arg)
 		char hex[ANX_SHA256_HEX_LEN + 1];
 		const char *sep = r ? "," : "";
 
-		if ((h = find_head(db, heads, &nheads, (size_t)n, PQgetvalue(res, r, C_WS), &err)) == NULL)
+		if ((h = find_head(db, heads, &nheads, (size_t)n, PQgetvalue(res, r, C_WS),
+			     &err)) == NULL)
 			goto out;
 		if (event_hash(res, r, h->seq + 1, h->hash, hash) != 0) {
-			anx_log(ANX_LOG_ERROR, "audit_seal_bad_event", LF_STR("id", PQgetvalue(res, r, C_ID)),
-				ANX_LF_END);
+			anx_log(ANX_LOG_ERROR, "audit_seal_bad_event",
+				LF_STR("id", PQgetvalue(res, r, C_ID)), ANX_LF_END);
 			err = ANX_ERR_INTERNAL;
 			goto out;
 		}
@@ -198,13 +215,13 @@ seal_tx(struct anx_db *db, void *arg)
 		goto out;
 	}
 	{
-		const char *p[4] = {ids.data, seqs.data, prevs.data, hashes.data};
+		const char *p[4] = { ids.data, seqs.data, prevs.data, hashes.data };
 		if ((err = anx_db_exec(db, SQL_SEAL, 4, p, NULL)) != ANX_OK)
 			goto out;
 	}
 	for (size_t i = 0; i < nheads; i++) {
 		char seq[24], hex[ANX_SHA256_HEX_LEN + 1];
-		const char *p[3] = {heads[i].ws, seq, hex};
+		const char *p[3] = { heads[i].ws, seq, hex };
 
 		if (!heads[i].dirty)
 			continue;
@@ -227,7 +244,7 @@ out:
 enum anx_err
 anx_audit_seal(struct anx_db *db, int *sealed)
 {
-	struct seal_ctx c = {0};
+	struct seal_ctx c = { 0 };
 	enum anx_err err = anx_db_tx(db, seal_tx, &c);
 
 	*sealed = err == ANX_OK ? c.sealed : 0;
@@ -243,9 +260,8 @@ static const char SQL_CHAIN_PAGE[] =
 	"SELECT " EVENT_COLS ", seq, encode(prev_hash, 'hex'), encode(hash, 'hex')"
 	" FROM audit_events WHERE workspace_id = $1 AND seq > $2::bigint AND seq IS NOT NULL"
 	" ORDER BY seq LIMIT " VERIFY_PAGE;
-static const char SQL_UNSEALED[] =
-	"SELECT count(*) FROM audit_events WHERE hash IS NULL"
-	" AND ($1::uuid IS NULL OR workspace_id = $1::uuid)";
+static const char SQL_UNSEALED[] = "SELECT count(*) FROM audit_events WHERE hash IS NULL"
+				   " AND ($1::uuid IS NULL OR workspace_id = $1::uuid)";
 
 /* Walks one workspace's chain from genesis, or from the anchor a
  * retention purge left (anchor_seq/anchor_hash, NULL if none); fills
@@ -254,7 +270,7 @@ static enum anx_err
 verify_one(struct anx_db *db, const char *ws, const char *head_seq, const char *head_hash,
 	const char *anchor_seq, const char *anchor_hash, struct anx_audit_report *rep)
 {
-	unsigned char prev[ANX_SHA256_LEN] = {0}, calc[ANX_SHA256_LEN];
+	unsigned char prev[ANX_SHA256_LEN] = { 0 }, calc[ANX_SHA256_LEN];
 	char prev_hex[ANX_SHA256_HEX_LEN + 1], calc_hex[ANX_SHA256_HEX_LEN + 1], after[24];
 	long long last = 0;
 	enum anx_err err;
@@ -267,7 +283,7 @@ verify_one(struct anx_db *db, const char *ws, const char *head_seq, const char *
 	}
 
 	for (;;) {
-		const char *p[2] = {ws, after};
+		const char *p[2] = { ws, after };
 		int n;
 
 		snprintf(after, sizeof(after), "%lld", last);
@@ -293,7 +309,8 @@ verify_one(struct anx_db *db, const char *ws, const char *head_seq, const char *
 			}
 			if (why) {
 				snprintf(rep->first_broken, sizeof(rep->first_broken),
-					"workspace %s: event id %s (seq %lld): %s", ws, id, seq, why);
+					"workspace %s: event id %s (seq %lld): %s", ws, id, seq,
+					why);
 				rep->broken = 1;
 				PQclear(res);
 				return ANX_OK;
@@ -311,7 +328,8 @@ verify_one(struct anx_db *db, const char *ws, const char *head_seq, const char *
 		anx_hex_encode(prev, ANX_SHA256_LEN, prev_hex);
 		if (strtoll(head_seq, NULL, 10) != last || strcmp(head_hash, prev_hex) != 0) {
 			snprintf(rep->first_broken, sizeof(rep->first_broken),
-				"workspace %s: chain ends at seq %lld but the recorded head is seq %s",
+				"workspace %s: chain ends at seq %lld but the recorded head is seq "
+				"%s",
 				ws, last, head_seq);
 			rep->broken = 1;
 		}
@@ -326,7 +344,7 @@ verify_one(struct anx_db *db, const char *ws, const char *head_seq, const char *
 enum anx_err
 anx_audit_verify(struct anx_db *db, const char *workspace_id, struct anx_audit_report *rep)
 {
-	const char *p[1] = {workspace_id};
+	const char *p[1] = { workspace_id };
 	enum anx_err err;
 	PGresult *res;
 	char count[24];
@@ -337,8 +355,10 @@ anx_audit_verify(struct anx_db *db, const char *workspace_id, struct anx_audit_r
 	for (int r = 0; r < PQntuples(res) && !rep->broken; r++) {
 		rep->workspaces++;
 		err = verify_one(db, PQgetvalue(res, r, 0),
-			PQgetisnull(res, r, 1) ? NULL : PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
-			PQgetisnull(res, r, 3) ? NULL : PQgetvalue(res, r, 3), PQgetvalue(res, r, 4), rep);
+			PQgetisnull(res, r, 1) ? NULL : PQgetvalue(res, r, 1),
+			PQgetvalue(res, r, 2),
+			PQgetisnull(res, r, 3) ? NULL : PQgetvalue(res, r, 3),
+			PQgetvalue(res, r, 4), rep);
 		if (err != ANX_OK)
 			break;
 	}

@@ -41,7 +41,7 @@ struct anx_audit_report {
 
 /* Walks the chain of workspace_id (NULL: every workspace) and fills rep.
  * Returns ANX_OK when the walk completed (even if a link is broken). */
-enum anx_err anx_audit_verify(struct anx_db *db, const char *workspace_id,
-	struct anx_audit_report *rep);
+enum anx_err anx_audit_verify(
+	struct anx_db *db, const char *workspace_id, struct anx_audit_report *rep);
 
 #endif

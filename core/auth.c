@@ -23,7 +23,7 @@ static const char SQL_TOUCH[] =
 int
 anx_uuid_valid(const char *s)
 {
-	static const int dash[] = {8, 13, 18, 23};
+	static const int dash[] = { 8, 13, 18, 23 };
 	size_t i, d = 0;
 
 	if (s == NULL || strlen(s) != 36)

@@ -16,7 +16,7 @@ struct anx_buf {
 	char *data;
 	size_t len;
 	size_t cap;
-	size_t max;  /* 0 = unlimited; otherwise appends past max fail */
+	size_t max; /* 0 = unlimited; otherwise appends past max fail */
 	int failed;
 };
 
@@ -29,8 +29,7 @@ int anx_buf_failed(const struct anx_buf *b);
 int anx_buf_add(struct anx_buf *b, const void *p, size_t n);
 int anx_buf_puts(struct anx_buf *b, const char *s);
 int anx_buf_putc(struct anx_buf *b, char c);
-int anx_buf_printf(struct anx_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int anx_buf_printf(struct anx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int anx_buf_vprintf(struct anx_buf *b, const char *fmt, va_list ap);
 
 /* Appends s (n bytes) escaped as the inside of a JSON string (RFC 8259 §7). */

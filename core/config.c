@@ -36,8 +36,8 @@ nonempty(anx_getenv_fn get, void *ctx, const char *name)
 static int
 weak_secret(const char *v)
 {
-	static const char *placeholders[] = {"changeme", "change-me", "secret",
-		"password", "example", "xxxxxxxx", "todo"};
+	static const char *placeholders[] = { "changeme", "change-me", "secret", "password",
+		"example", "xxxxxxxx", "todo" };
 
 	if (v == NULL || strlen(v) < ANX_SECRET_MIN_LEN)
 		return 1;
@@ -51,12 +51,11 @@ static int
 parse_bool(const char *v)
 {
 	return v && (strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
-		strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0);
+			    strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0);
 }
 
 int
-anx_config_load_from(struct anx_config *c, anx_getenv_fn get, void *ctx,
-	char *err, size_t errlen)
+anx_config_load_from(struct anx_config *c, anx_getenv_fn get, void *ctx, char *err, size_t errlen)
 {
 	static char generated_otp[65];
 	const char *v;
@@ -78,7 +77,8 @@ anx_config_load_from(struct anx_config *c, anx_getenv_fn get, void *ctx,
 	if (c->app_url == NULL)
 		c->app_url = c->production ? NULL : "http://127.0.0.1:8080";
 	if (c->app_url == NULL || (c->production && strncmp(c->app_url, "https://", 8) != 0)) {
-		snprintf(err, errlen, "APP_URL must be set to the canonical https:// origin in production");
+		snprintf(err, errlen,
+			"APP_URL must be set to the canonical https:// origin in production");
 		return -1;
 	}
 	if (strncmp(c->app_url, "http://", 7) != 0 && strncmp(c->app_url, "https://", 8) != 0) {
@@ -118,7 +118,10 @@ anx_config_load_from(struct anx_config *c, anx_getenv_fn get, void *ctx,
 
 	c->otp_secret = nonempty(get, ctx, "APPROVAL_OTP_SECRET");
 	if (c->production && weak_secret(c->otp_secret)) {
-		snprintf(err, errlen, "APPROVAL_OTP_SECRET is required in production and must be at least %d random characters", ANX_SECRET_MIN_LEN);
+		snprintf(err, errlen,
+			"APPROVAL_OTP_SECRET is required in production and must be at least %d "
+			"random characters",
+			ANX_SECRET_MIN_LEN);
 		return -1;
 	}
 	if (c->otp_secret == NULL) {
@@ -126,7 +129,8 @@ anx_config_load_from(struct anx_config *c, anx_getenv_fn get, void *ctx,
 		static const char hex[] = "0123456789abcdef";
 
 		if (gnutls_rnd(GNUTLS_RND_KEY, raw, sizeof(raw)) != 0) {
-			snprintf(err, errlen, "could not generate a development APPROVAL_OTP_SECRET");
+			snprintf(err, errlen,
+				"could not generate a development APPROVAL_OTP_SECRET");
 			return -1;
 		}
 		for (size_t i = 0; i < sizeof(raw); i++) {
@@ -141,12 +145,18 @@ anx_config_load_from(struct anx_config *c, anx_getenv_fn get, void *ctx,
 
 	c->webhook_secret = nonempty(get, ctx, "INTEGRATION_WEBHOOK_HMAC_SECRET");
 	if (c->production && c->webhook_secret && weak_secret(c->webhook_secret)) {
-		snprintf(err, errlen, "INTEGRATION_WEBHOOK_HMAC_SECRET is weak: use at least %d random characters", ANX_SECRET_MIN_LEN);
+		snprintf(err, errlen,
+			"INTEGRATION_WEBHOOK_HMAC_SECRET is weak: use at least %d random "
+			"characters",
+			ANX_SECRET_MIN_LEN);
 		return -1;
 	}
 	c->cron_secret = nonempty(get, ctx, "CRON_SECRET");
 	if (c->production && weak_secret(c->cron_secret)) {
-		snprintf(err, errlen, "CRON_SECRET is required in production and must be at least %d random characters", ANX_SECRET_MIN_LEN);
+		snprintf(err, errlen,
+			"CRON_SECRET is required in production and must be at least %d random "
+			"characters",
+			ANX_SECRET_MIN_LEN);
 		return -1;
 	}
 
@@ -155,7 +165,9 @@ anx_config_load_from(struct anx_config *c, anx_getenv_fn get, void *ctx,
 		errno = 0;
 		n = strtol(v, &end, 10);
 		if (errno || *end || n < 1 || n > 1000000) {
-			snprintf(err, errlen, "RATE_LIMIT_PER_API_KEY_PER_MINUTE must be a whole number from 1 to 1000000");
+			snprintf(err, errlen,
+				"RATE_LIMIT_PER_API_KEY_PER_MINUTE must be a whole number from 1 "
+				"to 1000000");
 			return -1;
 		}
 		c->rate_limit_per_key = n;

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#define ANX_SHA256_LEN 32
+#define ANX_SHA256_LEN     32
 #define ANX_SHA256_HEX_LEN 64
 
 /* Fills buf with n bytes from the kernel-seeded CSPRNG (GNUTLS_RND_KEY). */

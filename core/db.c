@@ -12,8 +12,8 @@
 #include "log.h"
 
 #define CONNECT_TIMEOUT "3"
-#define TX_RETRIES 3
-#define STMT_CACHE 256
+#define TX_RETRIES      3
+#define STMT_CACHE      256
 
 /*
  * Prepared statements, per connection, keyed by the address of the SQL
@@ -100,8 +100,8 @@ on_notice(void *arg, const char *message)
 static enum anx_err
 connect_fresh(struct anx_db *db)
 {
-	const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-	const char *vals[] = {db->conninfo, CONNECT_TIMEOUT, db->appname, NULL};
+	const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
+	const char *vals[] = { db->conninfo, CONNECT_TIMEOUT, db->appname, NULL };
 
 	if (db->conn) {
 		PQfinish(db->conn);
@@ -159,8 +159,8 @@ map_sqlstate(const char *st)
 		return ANX_ERR_CONFLICT;
 	if (strncmp(st, "22", 2) == 0 || strncmp(st, "23", 2) == 0)
 		return ANX_ERR_INVALID;
-	if (strncmp(st, "08", 2) == 0 || strcmp(st, "57P01") == 0 ||
-		strcmp(st, "57P02") == 0 || strcmp(st, "57P03") == 0)
+	if (strncmp(st, "08", 2) == 0 || strcmp(st, "57P01") == 0 || strcmp(st, "57P02") == 0 ||
+		strcmp(st, "57P03") == 0)
 		return ANX_ERR_UNAVAILABLE;
 	return ANX_ERR_INTERNAL;
 }
@@ -215,9 +215,8 @@ anx_db_exec(struct anx_db *db, const char *sql, int n, const char *const *params
 	/* Preparing inside a failed transaction would fail; only prepare
 	 * when the session can take it. */
 	r = NULL;
-	name = PQtransactionStatus(db->conn) == PQTRANS_INERROR
-		? NULL
-		: prepared(db, sql, n, namebuf, &r);
+	name = PQtransactionStatus(db->conn) == PQTRANS_INERROR ? NULL
+								: prepared(db, sql, n, namebuf, &r);
 	if (name)
 		r = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
 	else if (r == NULL)

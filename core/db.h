@@ -40,13 +40,13 @@ PGconn *anx_db_conn(struct anx_db *db);
  * other data errors (class 22/23); ANX_ERR_INTERNAL otherwise. The
  * SQLSTATE of the last failure is available from anx_db_sqlstate().
  */
-enum anx_err anx_db_exec(struct anx_db *db, const char *sql, int n,
-	const char *const *params, PGresult **res);
+enum anx_err anx_db_exec(
+	struct anx_db *db, const char *sql, int n, const char *const *params, PGresult **res);
 
 /* Like anx_db_exec but returns the single value of a 1x1 result copied into
  * out (size outlen); ANX_ERR_NOT_FOUND when there is no row. NULL → "". */
-enum anx_err anx_db_value(struct anx_db *db, const char *sql, int n,
-	const char *const *params, char *out, size_t outlen);
+enum anx_err anx_db_value(struct anx_db *db, const char *sql, int n, const char *const *params,
+	char *out, size_t outlen);
 
 /* The 5-character SQLSTATE of the last failed statement ("" if none). */
 const char *anx_db_sqlstate(const struct anx_db *db);

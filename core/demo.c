@@ -21,10 +21,10 @@ struct demo_user {
 };
 
 static const struct demo_user users[] = {
-	{"owner@example.test", "Olivia Owner", "owner", "{manager,finance}"},
-	{"manager@example.test", "Max Manager", "admin", "{manager}"},
-	{"finance1@example.test", "Fiona Finance", "viewer", "{finance}"},
-	{"finance2@example.test", "Frank Finance", "viewer", "{finance}"},
+	{ "owner@example.test", "Olivia Owner", "owner", "{manager,finance}" },
+	{ "manager@example.test", "Max Manager", "admin", "{manager}" },
+	{ "finance1@example.test", "Fiona Finance", "viewer", "{finance}" },
+	{ "finance2@example.test", "Frank Finance", "viewer", "{finance}" },
 };
 
 static const char SQL_EXISTS[] = "SELECT id FROM workspaces WHERE name = 'Demo' LIMIT 1";
@@ -69,7 +69,7 @@ static enum anx_err
 publish_demo_policy(struct anx_db *db, const char *ws)
 {
 	const struct anx_policy_template *t = anx_policy_template_find(DEMO_TEMPLATE);
-	struct anx_actor by = {"system", NULL};
+	struct anx_actor by = { "system", NULL };
 	json_object *doc, *out = NULL;
 	struct anx_verrs errs;
 	enum anx_err err;
@@ -107,8 +107,8 @@ seed_tx(struct anx_db *db, void *arg)
 	if ((err = anx_db_value(db, SQL_WORKSPACE, 1, p, ws, sizeof(ws))) != ANX_OK)
 		return err;
 	memcpy(c->out->workspace_id, ws, sizeof(ws));
-	if ((err = anx_audit_record(db, ws, "system", NULL, "workspace.created", "workspace", ws,
-		     NULL)) != ANX_OK)
+	if ((err = anx_audit_record(
+		     db, ws, "system", NULL, "workspace.created", "workspace", ws, NULL)) != ANX_OK)
 		return err;
 	for (size_t i = 0; i < 4; i++) {
 		p[0] = ws;
@@ -120,17 +120,18 @@ seed_tx(struct anx_db *db, void *arg)
 		data = json_object_new_object();
 		json_object_object_add(data, "email", json_object_new_string(users[i].email));
 		json_object_object_add(data, "role", json_object_new_string(users[i].role));
-		json_object_object_add(data, "approval_roles",
-			json_object_new_string(users[i].approval_roles));
-		err = anx_audit_record(db, ws, "system", NULL, "member.added", "user", ids[i], data);
+		json_object_object_add(
+			data, "approval_roles", json_object_new_string(users[i].approval_roles));
+		err = anx_audit_record(
+			db, ws, "system", NULL, "member.added", "user", ids[i], data);
 		json_object_put(data);
 		if (err != ANX_OK)
 			return err;
 	}
 	/* Seeded keys have no creator, so separation of duties does not bar
 	 * the demo accounts from approving the demo agent's requests. */
-	if ((err = anx_apikey_create(db, ws, ANX_SCOPE_AGENT, "Demo agent", NULL,
-		     c->out->agent_key, keyid)) != ANX_OK ||
+	if ((err = anx_apikey_create(db, ws, ANX_SCOPE_AGENT, "Demo agent", NULL, c->out->agent_key,
+		     keyid)) != ANX_OK ||
 		(err = anx_apikey_create(db, ws, ANX_SCOPE_ADMIN, "Demo admin", NULL,
 			 c->out->admin_key, keyid)) != ANX_OK)
 		return err;
@@ -140,8 +141,8 @@ seed_tx(struct anx_db *db, void *arg)
 	p[1] = c->out->webhook_secret;
 	if ((err = anx_db_exec(db, SQL_SETTINGS, 2, p, NULL)) != ANX_OK)
 		return err;
-	if ((err = anx_audit_record(db, ws, "system", NULL, "webhook_secret.created", "workspace", ws,
-		     NULL)) != ANX_OK)
+	if ((err = anx_audit_record(db, ws, "system", NULL, "webhook_secret.created", "workspace",
+		     ws, NULL)) != ANX_OK)
 		return err;
 	return publish_demo_policy(db, ws);
 }
@@ -149,7 +150,7 @@ seed_tx(struct anx_db *db, void *arg)
 enum anx_err
 anx_demo_seed(struct anx_db *db, const char *password, struct anx_demo_secrets *out)
 {
-	struct seed_ctx c = {password, out, {0}};
+	struct seed_ctx c = { password, out, { 0 } };
 	enum anx_err err;
 
 	memset(out, 0, sizeof(*out));

@@ -52,7 +52,9 @@ static const char SQL_IDEM_LOOKUP[] =
 static const char *
 effect_decision(enum anx_effect e)
 {
-	return e == ANX_EFFECT_ALLOW ? "allow" : e == ANX_EFFECT_DENY ? "deny" : "approval_required";
+	return e == ANX_EFFECT_ALLOW  ? "allow"
+	       : e == ANX_EFFECT_DENY ? "deny"
+				      : "approval_required";
 }
 
 static const char *
@@ -81,8 +83,9 @@ approval_snapshot(const struct anx_policy_approval *a)
 		json_object_object_add(st, "role", json_object_new_string(s->role));
 		json_object_object_add(st, "min_approvals", json_object_new_int(s->min_approvals));
 		json_object_object_add(st, "otp", json_object_new_boolean(s->otp));
-		json_object_object_add(st, "assign", json_object_new_string(
-			s->assign == ANX_ASSIGN_ROUND_ROBIN ? "round_robin" : "all"));
+		json_object_object_add(st, "assign",
+			json_object_new_string(
+				s->assign == ANX_ASSIGN_ROUND_ROBIN ? "round_robin" : "all"));
 		if (s->assign == ANX_ASSIGN_ROUND_ROBIN)
 			json_object_object_add(st, "reassign_after_seconds",
 				json_object_new_int64(s->reassign_after_seconds));
@@ -93,8 +96,8 @@ approval_snapshot(const struct anx_policy_approval *a)
 	if (a->reminder_before_seconds >= 0)
 		json_object_object_add(o, "reminder_before_seconds",
 			json_object_new_int64(a->reminder_before_seconds));
-	json_object_object_add(o, "separation_of_duties",
-		json_object_new_boolean(a->separation_of_duties));
+	json_object_object_add(
+		o, "separation_of_duties", json_object_new_boolean(a->separation_of_duties));
 	return o;
 }
 
@@ -104,8 +107,8 @@ approval_snapshot(const struct anx_policy_approval *a)
  * fresh evaluation, first stage pending, the rest waiting).
  */
 static json_object *
-approval_view(json_object *snap, const char *expires_at, const int *approved,
-	const char *const *statuses)
+approval_view(
+	json_object *snap, const char *expires_at, const int *approved, const char *const *statuses)
 {
 	json_object *o = json_object_new_object(), *out = json_object_new_array(), *stages;
 
@@ -119,11 +122,13 @@ approval_view(json_object *snap, const char *expires_at, const int *approved,
 			json_object_object_add(st, "role", json_object_get(v));
 			json_object_object_get_ex(s, "min_approvals", &v);
 			json_object_object_add(st, "required", json_object_get(v));
-			json_object_object_add(st, "approved", json_object_new_int(approved ? approved[i] : 0));
+			json_object_object_add(
+				st, "approved", json_object_new_int(approved ? approved[i] : 0));
 			json_object_object_get_ex(s, "otp", &v);
 			json_object_object_add(st, "otp", json_object_get(v));
-			json_object_object_add(st, "status", json_object_new_string(
-				statuses ? statuses[i] : (i == 0 ? "pending" : "waiting")));
+			json_object_object_add(st, "status",
+				json_object_new_string(
+					statuses ? statuses[i] : (i == 0 ? "pending" : "waiting")));
 			json_object_array_add(out, st);
 		}
 	}
@@ -150,7 +155,8 @@ response_json(const struct eval_record *r)
 	json_object *o = json_object_new_object(), *pol = NULL;
 
 	json_object_object_add(o, "evaluation_id", json_object_new_string(r->id));
-	json_object_object_add(o, "decision", json_object_new_string(effect_decision(r->dec.effect)));
+	json_object_object_add(
+		o, "decision", json_object_new_string(effect_decision(r->dec.effect)));
 	json_object_object_add(o, "status", json_object_new_string(effect_status(r->dec.effect)));
 	if (r->policy_id) {
 		pol = json_object_new_object();
@@ -208,7 +214,7 @@ static enum anx_err
 replay(struct anx_db *db, const char *ws, const char *key, const char *fingerprint,
 	struct anx_buf *out)
 {
-	const char *params[2] = {ws, key};
+	const char *params[2] = { ws, key };
 	PGresult *res;
 	enum anx_err err;
 
@@ -234,10 +240,12 @@ audit_data(const struct eval_record *r, const struct anx_eval_input *in)
 	json_object *d = json_object_new_object();
 
 	json_object_object_add(d, "action", json_object_new_string(in->action));
-	json_object_object_add(d, "decision", json_object_new_string(effect_decision(r->dec.effect)));
+	json_object_object_add(
+		d, "decision", json_object_new_string(effect_decision(r->dec.effect)));
 	json_object_object_add(d, "status", json_object_new_string(effect_status(r->dec.effect)));
 	json_object_object_add(d, "matched_rule", jstr(r->dec.rule_name));
-	json_object_object_add(d, "policy_version", r->policy_id ? json_object_new_int(atoi(r->version)) : NULL);
+	json_object_object_add(
+		d, "policy_version", r->policy_id ? json_object_new_int(atoi(r->version)) : NULL);
 	json_object_object_add(d, "action_hash", json_object_new_string(r->action_hash));
 	return d;
 }
@@ -259,7 +267,8 @@ insert_tx(struct anx_db *db, void *arg)
 	struct insert_ctx *c = arg;
 	enum anx_err err;
 
-	if ((err = anx_db_value(db, SQL_INSERT, 27, c->params, c->inserted, sizeof(c->inserted))) != ANX_OK)
+	if ((err = anx_db_value(db, SQL_INSERT, 27, c->params, c->inserted, sizeof(c->inserted))) !=
+		ANX_OK)
 		return err;
 	if (strcmp(c->inserted, "0") == 0)
 		return ANX_OK;
@@ -306,8 +315,8 @@ anx_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *body
 		snapshot_text = anx_json_dump(r.snapshot, NULL);
 	}
 	resp = response_json(&r);
-	resp_text = json_object_to_json_string_length(resp,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &resp_len);
+	resp_text = json_object_to_json_string_length(
+		resp, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &resp_len);
 	if (in->context)
 		context_text = anx_json_dump(in->context, NULL);
 	audit = audit_data(&r, in);
@@ -320,16 +329,35 @@ anx_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *body
 	snprintf(rule_index, sizeof(rule_index), "%d", r.dec.rule_index);
 	{
 		const char *params[27] = {
-			r.id, p->workspace_id, p->key_id, r.created_at, in->action, in->agent_id,
-			in->resource, in->has_amount ? in->amount_text : NULL, in->currency,
-			in->summary, context_text, in->webhook_url, r.policy_id,
-			r.policy_id ? r.version : NULL, r.dec.rule_name,
-			r.dec.rule_index >= 0 ? rule_index : NULL, r.dec.reason,
-			effect_decision(r.dec.effect), effect_status(r.dec.effect), r.action_hash,
-			snapshot_text, r.expires_at[0] ? r.expires_at : NULL, idem_key, fingerprint,
-			resp_text, audit_text, anx_log_request_id(),
+			r.id,
+			p->workspace_id,
+			p->key_id,
+			r.created_at,
+			in->action,
+			in->agent_id,
+			in->resource,
+			in->has_amount ? in->amount_text : NULL,
+			in->currency,
+			in->summary,
+			context_text,
+			in->webhook_url,
+			r.policy_id,
+			r.policy_id ? r.version : NULL,
+			r.dec.rule_name,
+			r.dec.rule_index >= 0 ? rule_index : NULL,
+			r.dec.reason,
+			effect_decision(r.dec.effect),
+			effect_status(r.dec.effect),
+			r.action_hash,
+			snapshot_text,
+			r.expires_at[0] ? r.expires_at : NULL,
+			idem_key,
+			fingerprint,
+			resp_text,
+			audit_text,
+			anx_log_request_id(),
 		};
-		struct insert_ctx ic = {params, p->workspace_id, r.id, NULL, 0, ""};
+		struct insert_ctx ic = { params, p->workspace_id, r.id, NULL, 0, "" };
 
 		/* Every evaluation with a webhook_url gets exactly one
 		 * terminal_outcome: at once for allow/deny, after the approval
@@ -371,16 +399,51 @@ out:
 
 static const char SQL_GET[] =
 	"SELECT e.id, e.decision, e.status, e.policy_id, e.policy_version, e.matched_rule,"
-	" e.reason, e.action_hash, " ANX_SQL_TS("e.created_at") ", " ANX_SQL_TS("e.expires_at") ","
-	" " ANX_SQL_TS("e.decided_at") ", e.action, e.agent_id, e.resource, e.amount::text,"
-	" e.currency, e.summary, e.context::text, e.webhook_url, e.approval::text,"
-	" r.outcome, r.details::text, r.action_hash, r.hash_match, " ANX_SQL_TS("r.created_at")
-	" FROM evaluations e LEFT JOIN receipts r ON r.evaluation_id = e.id"
-	" WHERE e.id = $1 AND e.workspace_id = $2";
-enum { G_ID, G_DECISION, G_STATUS, G_POLICY, G_VERSION, G_RULE, G_REASON, G_HASH, G_CREATED,
-	G_EXPIRES, G_DECIDED, G_ACTION, G_AGENT, G_RESOURCE, G_AMOUNT, G_CURRENCY, G_SUMMARY,
-	G_CONTEXT, G_WEBHOOK, G_APPROVAL, G_R_OUTCOME, G_R_DETAILS, G_R_HASH, G_R_MATCH,
-	G_R_CREATED };
+	" e.reason, e.action_hash, " ANX_SQL_TS("e.created_at") ", " ANX_SQL_TS(
+		"e.expires_at") ","
+				" " ANX_SQL_TS(
+					"e.decided_at") ", e.action, e.agent_id, e.resource, "
+							"e.amount::text,"
+							" e.currency, e.summary, e.context::text, "
+							"e.webhook_url, e.approval::text,"
+							" r.outcome, r.details::text, "
+							"r.action_hash, r.hash_match, " ANX_SQL_TS(
+								"r.created_at") " FROM evaluations "
+										"e LEFT JOIN "
+										"receipts r ON "
+										"r.evaluation_id = "
+										"e.id"
+										" WHERE e.id = $1 "
+										"AND "
+										"e.workspace_id = "
+										"$2";
+enum {
+	G_ID,
+	G_DECISION,
+	G_STATUS,
+	G_POLICY,
+	G_VERSION,
+	G_RULE,
+	G_REASON,
+	G_HASH,
+	G_CREATED,
+	G_EXPIRES,
+	G_DECIDED,
+	G_ACTION,
+	G_AGENT,
+	G_RESOURCE,
+	G_AMOUNT,
+	G_CURRENCY,
+	G_SUMMARY,
+	G_CONTEXT,
+	G_WEBHOOK,
+	G_APPROVAL,
+	G_R_OUTCOME,
+	G_R_DETAILS,
+	G_R_HASH,
+	G_R_MATCH,
+	G_R_CREATED
+};
 
 static json_object *
 col_str(PGresult *res, int c)
@@ -414,14 +477,15 @@ approval_from_row(PGresult *res, json_object *snap)
 		else
 			statuses[i] = status;
 	}
-	return approval_view(snap, PQgetisnull(res, 0, G_EXPIRES) ? NULL : PQgetvalue(res, 0, G_EXPIRES),
-		NULL, statuses);
+	return approval_view(snap,
+		PQgetisnull(res, 0, G_EXPIRES) ? NULL : PQgetvalue(res, 0, G_EXPIRES), NULL,
+		statuses);
 }
 
 enum anx_err
 anx_eval_get(struct anx_db *db, const char *ws, const char *id, json_object **out)
 {
-	const char *params[2] = {id, ws};
+	const char *params[2] = { id, ws };
 	json_object *o, *pol = NULL, *receipt = NULL, *snap;
 	PGresult *res;
 	enum anx_err err;
@@ -442,7 +506,8 @@ anx_eval_get(struct anx_db *db, const char *ws, const char *id, json_object **ou
 	if (!PQgetisnull(res, 0, G_POLICY)) {
 		pol = json_object_new_object();
 		json_object_object_add(pol, "id", col_str(res, G_POLICY));
-		json_object_object_add(pol, "version", json_object_new_int(atoi(PQgetvalue(res, 0, G_VERSION))));
+		json_object_object_add(
+			pol, "version", json_object_new_int(atoi(PQgetvalue(res, 0, G_VERSION))));
 	}
 	json_object_object_add(o, "policy", pol);
 	json_object_object_add(o, "matched_rule", col_str(res, G_RULE));
@@ -473,8 +538,11 @@ anx_eval_get(struct anx_db *db, const char *ws, const char *id, json_object **ou
 	json_object_object_add(o, "action", col_str(res, G_ACTION));
 	json_object_object_add(o, "agent_id", col_str(res, G_AGENT));
 	json_object_object_add(o, "resource", col_str(res, G_RESOURCE));
-	json_object_object_add(o, "amount", PQgetisnull(res, 0, G_AMOUNT) ? NULL :
-		json_object_new_double_s(strtod(PQgetvalue(res, 0, G_AMOUNT), NULL), PQgetvalue(res, 0, G_AMOUNT)));
+	json_object_object_add(o, "amount",
+		PQgetisnull(res, 0, G_AMOUNT)
+			? NULL
+			: json_object_new_double_s(strtod(PQgetvalue(res, 0, G_AMOUNT), NULL),
+				  PQgetvalue(res, 0, G_AMOUNT)));
 	json_object_object_add(o, "currency", col_str(res, G_CURRENCY));
 	json_object_object_add(o, "summary", col_str(res, G_SUMMARY));
 	json_object_object_add(o, "context", col_json(res, G_CONTEXT));
@@ -484,8 +552,10 @@ anx_eval_get(struct anx_db *db, const char *ws, const char *id, json_object **ou
 		json_object_object_add(receipt, "outcome", col_str(res, G_R_OUTCOME));
 		json_object_object_add(receipt, "details", col_json(res, G_R_DETAILS));
 		json_object_object_add(receipt, "action_hash", col_str(res, G_R_HASH));
-		json_object_object_add(receipt, "hash_match", PQgetisnull(res, 0, G_R_MATCH) ? NULL :
-			json_object_new_boolean(PQgetvalue(res, 0, G_R_MATCH)[0] == 't'));
+		json_object_object_add(receipt, "hash_match",
+			PQgetisnull(res, 0, G_R_MATCH)
+				? NULL
+				: json_object_new_boolean(PQgetvalue(res, 0, G_R_MATCH)[0] == 't'));
 		json_object_object_add(receipt, "created_at", col_str(res, G_R_CREATED));
 	}
 	json_object_object_add(o, "receipt", receipt);

@@ -14,7 +14,7 @@
 #include "db.h"
 #include "json.h"
 
-#define ANX_IDEM_KEY_MAX 128
+#define ANX_IDEM_KEY_MAX      128
 #define ANX_CONTEXT_MAX_BYTES (32 * 1024)
 #define ANX_CONTEXT_MAX_DEPTH 16
 
@@ -29,8 +29,8 @@ struct anx_eval_input {
 	const char *webhook_url;
 	int has_amount;
 	double amount;
-	char amount_text[40];    /* canonical (JCS) spelling for numeric */
-	json_object *context;    /* an object, or NULL */
+	char amount_text[40]; /* canonical (JCS) spelling for numeric */
+	json_object *context; /* an object, or NULL */
 };
 
 /* Validates body against the evaluate schema (unknown fields rejected).

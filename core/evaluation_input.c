@@ -21,7 +21,8 @@ check_action(json_object *v)
 	const char *s = json_object_get_string(v);
 
 	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || strchr("_.:-", *s)))
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
+			    strchr("_.:-", *s)))
 			return "must match [a-z0-9_.:-]{1,128}";
 	return NULL;
 }
@@ -113,14 +114,14 @@ check_url(json_object *v)
 }
 
 static const struct anx_field eval_fields[] = {
-	{"action", ANX_FT_STRING, 1, 1, 128, check_action, 0},
-	{"agent_id", ANX_FT_STRING, 0, 1, 128, check_no_controls, 1},
-	{"resource", ANX_FT_STRING, 0, 1, 512, check_no_controls, 1},
-	{"amount", ANX_FT_NUMBER, 0, 0, 0, check_amount, 1},
-	{"currency", ANX_FT_STRING, 0, 3, 3, check_currency, 1},
-	{"summary", ANX_FT_STRING, 0, 0, 2000, NULL, 1},
-	{"context", ANX_FT_OBJECT, 0, 0, 0, check_context, 1},
-	{"webhook_url", ANX_FT_STRING, 0, 1, 2048, check_url, 1},
+	{ "action", ANX_FT_STRING, 1, 1, 128, check_action, 0 },
+	{ "agent_id", ANX_FT_STRING, 0, 1, 128, check_no_controls, 1 },
+	{ "resource", ANX_FT_STRING, 0, 1, 512, check_no_controls, 1 },
+	{ "amount", ANX_FT_NUMBER, 0, 0, 0, check_amount, 1 },
+	{ "currency", ANX_FT_STRING, 0, 3, 3, check_currency, 1 },
+	{ "summary", ANX_FT_STRING, 0, 0, 2000, NULL, 1 },
+	{ "context", ANX_FT_OBJECT, 0, 0, 0, check_context, 1 },
+	{ "webhook_url", ANX_FT_STRING, 0, 1, 2048, check_url, 1 },
 };
 
 /* The member's string value, or NULL when absent or null. */
@@ -144,8 +145,8 @@ anx_eval_parse(json_object *body, struct anx_eval_input *in, struct anx_verrs *e
 		anx_verrs_add(e, "", "must be a JSON object");
 		return ANX_ERR_VALIDATION;
 	}
-	if (anx_json_validate(body, "", eval_fields, sizeof(eval_fields) / sizeof(eval_fields[0]),
-		    e) > 0)
+	if (anx_json_validate(
+		    body, "", eval_fields, sizeof(eval_fields) / sizeof(eval_fields[0]), e) > 0)
 		return ANX_ERR_VALIDATION;
 	in->action = opt_str(body, "action");
 	in->agent_id = opt_str(body, "agent_id");

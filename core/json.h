@@ -20,8 +20,8 @@
 
 #include "err.h"
 
-#define ANX_VERR_MAX 32
-#define ANX_VERR_PATH 160
+#define ANX_VERR_MAX     32
+#define ANX_VERR_PATH    160
 #define ANX_VERR_PROBLEM 200
 
 struct anx_verr {
@@ -31,15 +31,15 @@ struct anx_verr {
 
 struct anx_verrs {
 	struct anx_verr items[ANX_VERR_MAX];
-	size_t n;        /* items filled */
-	size_t dropped;  /* errors beyond ANX_VERR_MAX */
+	size_t n;       /* items filled */
+	size_t dropped; /* errors beyond ANX_VERR_MAX */
 };
 
 struct anx_json_limits {
-	size_t max_bytes;    /* whole document */
-	int max_depth;       /* nesting of objects/arrays, root = 1 */
-	size_t max_string;   /* bytes in any key or string value */
-	size_t max_members;  /* total object members + array elements */
+	size_t max_bytes;   /* whole document */
+	int max_depth;      /* nesting of objects/arrays, root = 1 */
+	size_t max_string;  /* bytes in any key or string value */
+	size_t max_members; /* total object members + array elements */
 };
 
 /* Defaults for request bodies: 1 MiB, depth 32, 64 KiB strings, 100k members. */
@@ -69,17 +69,17 @@ size_t anx_utf8_chars(const char *s);
  * (path "" and a problem such as "invalid JSON at byte 17", "nesting deeper
  * than 32", "string longer than 65536 bytes", "invalid UTF-8").
  */
-enum anx_err anx_json_parse(const char *text, size_t n,
-	const struct anx_json_limits *lim, json_object **out, struct anx_verrs *e);
+enum anx_err anx_json_parse(const char *text, size_t n, const struct anx_json_limits *lim,
+	json_object **out, struct anx_verrs *e);
 
 /*
  * Table-driven object validation (kcgi `struct kvalid`). Each accepted
  * field is declared once; unknown keys are errors ("unknown field").
  */
 enum anx_ftype {
-	ANX_FT_STRING,   /* json string */
-	ANX_FT_NUMBER,   /* json int or double (finite) */
-	ANX_FT_INT,      /* json int */
+	ANX_FT_STRING, /* json string */
+	ANX_FT_NUMBER, /* json int or double (finite) */
+	ANX_FT_INT,    /* json int */
 	ANX_FT_BOOL,
 	ANX_FT_OBJECT,
 	ANX_FT_ARRAY,
@@ -90,11 +90,11 @@ struct anx_field {
 	const char *name;
 	enum anx_ftype type;
 	int required;
-	size_t min_len;      /* strings: code points; arrays: elements */
-	size_t max_len;      /* 0 = no limit beyond parse limits */
+	size_t min_len; /* strings: code points; arrays: elements */
+	size_t max_len; /* 0 = no limit beyond parse limits */
 	/* Optional extra check; returns NULL if fine, or a problem string. */
 	const char *(*check)(json_object *v);
-	int nullable;        /* JSON null accepted (treated as absent) */
+	int nullable; /* JSON null accepted (treated as absent) */
 };
 
 /*
@@ -102,8 +102,8 @@ struct anx_field {
  * are all declared in fields[0..nfields) with the right types and bounds.
  * Appends every problem to e; returns the number of problems found here.
  */
-size_t anx_json_validate(json_object *obj, const char *path,
-	const struct anx_field *fields, size_t nfields, struct anx_verrs *e);
+size_t anx_json_validate(json_object *obj, const char *path, const struct anx_field *fields,
+	size_t nfields, struct anx_verrs *e);
 
 /* Serialises obj compactly (no slash escaping) into a new malloc'd
  * string (caller frees); NULL on OOM. */

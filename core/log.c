@@ -24,9 +24,20 @@ static const char *level_names[] = {
 };
 
 static const char *secret_keys[] = {
-	"pass", "secret", "token", "authorization", "cookie", "otp",
-	"signature", "session", "api_key", "apikey", "database_url",
-	"smtp_url", "credential", "private",
+	"pass",
+	"secret",
+	"token",
+	"authorization",
+	"cookie",
+	"otp",
+	"signature",
+	"session",
+	"api_key",
+	"apikey",
+	"database_url",
+	"smtp_url",
+	"credential",
+	"private",
 };
 
 static char program[32] = "agentnexus";
@@ -134,8 +145,8 @@ put_masked(struct anx_buf *b, const char *v)
 }
 
 static void
-format_line(struct anx_buf *b, const char *when, enum anx_log_level level,
-	const char *event, va_list ap)
+format_line(struct anx_buf *b, const char *when, enum anx_log_level level, const char *event,
+	va_list ap)
 {
 	int type;
 
@@ -182,12 +193,8 @@ format_line(struct anx_buf *b, const char *when, enum anx_log_level level,
 			anx_buf_printf(b, "%.3f", v);
 			break;
 		}
-		case ANX_LF_BOOL:
-			anx_buf_puts(b, va_arg(ap, int) ? "true" : "false");
-			break;
-		default:
-			anx_buf_puts(b, "null");
-			goto done;
+		case ANX_LF_BOOL: anx_buf_puts(b, va_arg(ap, int) ? "true" : "false"); break;
+		default: anx_buf_puts(b, "null"); goto done;
 		}
 	}
 done:
@@ -225,7 +232,9 @@ anx_log(enum anx_log_level level, const char *event, ...)
 	va_end(ap);
 	if (anx_buf_failed(&b)) {
 		anx_buf_reset(&b);
-		anx_buf_printf(&b, "{\"time\":\"%s\",\"level\":\"error\",\"event\":\"log_line_too_long\"}\n", when);
+		anx_buf_printf(&b,
+			"{\"time\":\"%s\",\"level\":\"error\",\"event\":\"log_line_too_long\"}\n",
+			when);
 	}
 	while (off < b.len) {
 		w = write(out_fd, b.data + off, b.len - off);
@@ -237,8 +246,7 @@ anx_log(enum anx_log_level level, const char *event, ...)
 }
 
 int
-anx_log_format_for_test(char *out, unsigned n, enum anx_log_level level,
-	const char *event, ...)
+anx_log_format_for_test(char *out, unsigned n, enum anx_log_level level, const char *event, ...)
 {
 	struct anx_buf b;
 	va_list ap;

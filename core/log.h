@@ -25,17 +25,11 @@ enum anx_log_level {
 	ANX_LOG_ERROR  /* error */
 };
 
-enum anx_lf_type {
-	ANX_LF_END = 0,
-	ANX_LF_STR,
-	ANX_LF_INT,
-	ANX_LF_DBL,
-	ANX_LF_BOOL
-};
+enum anx_lf_type { ANX_LF_END = 0, ANX_LF_STR, ANX_LF_INT, ANX_LF_DBL, ANX_LF_BOOL };
 
-#define LF_STR(k, v) ANX_LF_STR, (const char *)(k), (const char *)(v)
-#define LF_INT(k, v) ANX_LF_INT, (const char *)(k), (long long)(v)
-#define LF_DBL(k, v) ANX_LF_DBL, (const char *)(k), (double)(v)
+#define LF_STR(k, v)  ANX_LF_STR, (const char *)(k), (const char *)(v)
+#define LF_INT(k, v)  ANX_LF_INT, (const char *)(k), (long long)(v)
+#define LF_DBL(k, v)  ANX_LF_DBL, (const char *)(k), (double)(v)
 #define LF_BOOL(k, v) ANX_LF_BOOL, (const char *)(k), (int)(v)
 
 /* Sets the program name, minimum level and output fd (default stderr). */
@@ -56,7 +50,7 @@ int anx_log_key_is_secret(const char *key);
 
 /* Exposed for tests: formats one line into out (size n) as anx_log would,
  * with a fixed time, returning the length (truncated lines end in "}\n"). */
-int anx_log_format_for_test(char *out, unsigned n, enum anx_log_level level,
-	const char *event, ...);
+int anx_log_format_for_test(
+	char *out, unsigned n, enum anx_log_level level, const char *event, ...);
 
 #endif

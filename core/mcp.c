@@ -16,7 +16,7 @@
 
 #define MCP_BATCH_MAX 20
 
-static const char *const versions[] = {"2025-06-18", "2025-03-26", "2024-11-05"};
+static const char *const versions[] = { "2025-06-18", "2025-03-26", "2024-11-05" };
 
 /* JSON-RPC 2.0 error codes (§5.1) */
 enum {
@@ -30,19 +30,24 @@ enum {
 static const char TOOLS_JSON[] =
 	"[{\"name\":\"evaluate_action\","
 	"\"title\":\"Ask AgentNexus before acting\","
-	"\"description\":\"Ask the workspace policy whether an action may proceed. Returns decision "
+	"\"description\":\"Ask the workspace policy whether an action may proceed. Returns "
+	"decision "
 	"allow, deny or approval_required (then poll get_evaluation until status is approved, "
 	"rejected or expired). Only act when the status is allowed or approved.\","
-	"\"inputSchema\":{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"action\"],"
+	"\"inputSchema\":{\"type\":\"object\",\"additionalProperties\":false,\"required\":["
+	"\"action\"],"
 	"\"properties\":{\"action\":{\"type\":\"string\",\"pattern\":\"^[a-z0-9_.:-]{1,128}$\"},"
-	"\"agent_id\":{\"type\":\"string\",\"maxLength\":128},\"resource\":{\"type\":\"string\",\"maxLength\":512},"
-	"\"amount\":{\"type\":\"number\",\"minimum\":0},\"currency\":{\"type\":\"string\",\"pattern\":\"^[A-Z]{3}$\"},"
+	"\"agent_id\":{\"type\":\"string\",\"maxLength\":128},\"resource\":{\"type\":\"string\","
+	"\"maxLength\":512},"
+	"\"amount\":{\"type\":\"number\",\"minimum\":0},\"currency\":{\"type\":\"string\","
+	"\"pattern\":\"^[A-Z]{3}$\"},"
 	"\"summary\":{\"type\":\"string\",\"maxLength\":2000},\"context\":{\"type\":\"object\"},"
 	"\"webhook_url\":{\"type\":\"string\",\"maxLength\":2048},"
 	"\"idempotency_key\":{\"type\":\"string\",\"maxLength\":128}}}},"
 	"{\"name\":\"submit_receipt\","
 	"\"title\":\"Report what was done\","
-	"\"description\":\"After acting on an allowed or approved evaluation, report the outcome.\","
+	"\"description\":\"After acting on an allowed or approved evaluation, report the "
+	"outcome.\","
 	"\"inputSchema\":{\"type\":\"object\",\"additionalProperties\":false,"
 	"\"required\":[\"evaluation_id\",\"outcome\"],"
 	"\"properties\":{\"evaluation_id\":{\"type\":\"string\",\"format\":\"uuid\"},"
@@ -126,9 +131,11 @@ initialize(json_object *params)
 	json_object_object_add(info, "title", json_object_new_string("AgentNexus governance gate"));
 	json_object_object_add(info, "version", json_object_new_string("0.1.0"));
 	json_object_object_add(r, "serverInfo", info);
-	json_object_object_add(r, "instructions", json_object_new_string(
-		"Call evaluate_action before any consequential action and act only when the status "
-		"is allowed or approved; then call submit_receipt with what you did."));
+	json_object_object_add(r, "instructions",
+		json_object_new_string(
+			"Call evaluate_action before any consequential action and act only when "
+			"the status "
+			"is allowed or approved; then call submit_receipt with what you did."));
 	return r;
 }
 
@@ -140,8 +147,9 @@ tool_result(json_object *value, int is_error)
 
 	t = json_object_new_object();
 	json_object_object_add(t, "type", json_object_new_string("text"));
-	json_object_object_add(t, "text", json_object_new_string(json_object_to_json_string_ext(value,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)));
+	json_object_object_add(t, "text",
+		json_object_new_string(json_object_to_json_string_ext(
+			value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)));
 	json_object_array_add(content, t);
 	json_object_object_add(r, "content", content);
 	json_object_object_add(r, "structuredContent", value);
@@ -156,7 +164,8 @@ tool_error(enum anx_err err, const char *message, const struct anx_verrs *e)
 	json_object *o = json_object_new_object(), *x = json_object_new_object(), *d;
 
 	json_object_object_add(x, "code", json_object_new_string(anx_err_code(err)));
-	json_object_object_add(x, "message", json_object_new_string(message ? message : anx_err_message(err)));
+	json_object_object_add(
+		x, "message", json_object_new_string(message ? message : anx_err_message(err)));
 	d = json_object_new_array();
 	for (size_t i = 0; e && i < e->n; i++) {
 		json_object *v = json_object_new_object();
@@ -239,7 +248,9 @@ call_get(struct anx_db *db, const struct anx_principal *p, json_object *args)
 	enum anx_err err;
 
 	if ((err = anx_eval_get(db, p->workspace_id, id ? id : "", &o)) != ANX_OK)
-		return tool_error(err, err == ANX_ERR_NOT_FOUND ? "No such evaluation in this workspace" : NULL, NULL);
+		return tool_error(err,
+			err == ANX_ERR_NOT_FOUND ? "No such evaluation in this workspace" : NULL,
+			NULL);
 	return tool_result(o, 0);
 }
 
@@ -295,16 +306,19 @@ handle_one(struct anx_db *db, const struct anx_principal *p, json_object *m)
 	if (!json_object_is_type(m, json_type_object))
 		return rpc_error(NULL, RPC_INVALID_REQUEST, "Invalid request", NULL);
 	has_id = json_object_object_get_ex(m, "id", &id);
-	if (!json_object_object_get_ex(m, "jsonrpc", &v) || !json_object_is_type(v, json_type_string) ||
+	if (!json_object_object_get_ex(m, "jsonrpc", &v) ||
+		!json_object_is_type(v, json_type_string) ||
 		strcmp(json_object_get_string(v), "2.0") != 0)
 		return rpc_error(id, RPC_INVALID_REQUEST, "jsonrpc must be \"2.0\"", NULL);
 	if (has_id && id != NULL && !json_object_is_type(id, json_type_string) &&
 		!json_object_is_type(id, json_type_int))
-		return rpc_error(NULL, RPC_INVALID_REQUEST, "id must be a string or an integer", NULL);
+		return rpc_error(
+			NULL, RPC_INVALID_REQUEST, "id must be a string or an integer", NULL);
 	method = anx_json_get_str(m, "method");
 	if (method == NULL) {
 		/* A response from the client (we never ask it anything). */
-		if (json_object_object_get_ex(m, "result", &v) || json_object_object_get_ex(m, "error", &v))
+		if (json_object_object_get_ex(m, "result", &v) ||
+			json_object_object_get_ex(m, "error", &v))
 			return NULL;
 		return rpc_error(id, RPC_INVALID_REQUEST, "method is required", NULL);
 	}
@@ -332,7 +346,8 @@ handle_one(struct anx_db *db, const struct anx_principal *p, json_object *m)
 }
 
 enum anx_err
-anx_mcp_handle(struct anx_db *db, const struct anx_principal *p, json_object *msg, json_object **out)
+anx_mcp_handle(
+	struct anx_db *db, const struct anx_principal *p, json_object *msg, json_object **out)
 {
 	json_object *arr, *r;
 	size_t n;

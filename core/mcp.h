@@ -18,8 +18,8 @@
  * (a new reference), or NULL when nothing is owed (only notifications or
  * responses were sent): the caller answers 202 Accepted without a body.
  */
-enum anx_err anx_mcp_handle(struct anx_db *db, const struct anx_principal *p, json_object *msg,
-	json_object **out);
+enum anx_err anx_mcp_handle(
+	struct anx_db *db, const struct anx_principal *p, json_object *msg, json_object **out);
 
 /* 1 if origin (the Origin header, may be NULL) is allowed by
  * MCP_ALLOWED_ORIGINS (comma-separated exact origins; unset: only

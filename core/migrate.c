@@ -18,18 +18,18 @@
 #include "log.h"
 
 #define MIGRATE_LOCK_KEY "7268010101" /* arbitrary, fixed for this project */
-#define MAX_FILES 1000
-#define MAX_FILE_SIZE (4 * 1024 * 1024)
+#define MAX_FILES        1000
+#define MAX_FILE_SIZE    (4 * 1024 * 1024)
 
-static const char SQL_CREATE[] =
-	"CREATE TABLE IF NOT EXISTS schema_migrations ("
-	" version text PRIMARY KEY,"
-	" checksum text NOT NULL,"
-	" applied_at timestamptz NOT NULL DEFAULT now())";
+static const char SQL_CREATE[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				 " version text PRIMARY KEY,"
+				 " checksum text NOT NULL,"
+				 " applied_at timestamptz NOT NULL DEFAULT now())";
 static const char SQL_LOCK[] = "SELECT pg_advisory_lock($1::bigint)";
 static const char SQL_UNLOCK[] = "SELECT pg_advisory_unlock($1::bigint)";
 static const char SQL_GET[] = "SELECT checksum FROM schema_migrations WHERE version = $1";
-static const char SQL_RECORD[] = "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)";
+static const char SQL_RECORD[] =
+	"INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)";
 
 static int
 cmpstr(const void *a, const void *b)
@@ -89,8 +89,7 @@ exec_script(PGconn *conn, const char *sql, char *err, size_t errlen)
 
 /* Applies one file if it is new; *did is set to 1 when applied. */
 static enum anx_err
-apply_one(struct anx_db *db, const char *dir, const char *name, int *did, char *err,
-	size_t errlen)
+apply_one(struct anx_db *db, const char *dir, const char *name, int *did, char *err, size_t errlen)
 {
 	char path[4096], sum[ANX_SHA256_HEX_LEN + 1], have[ANX_SHA256_HEX_LEN + 1];
 	const char *params[2];
@@ -117,7 +116,10 @@ apply_one(struct anx_db *db, const char *dir, const char *name, int *did, char *
 	if (rc == ANX_OK) {
 		anx_db_exec(db, "ROLLBACK", 0, NULL, NULL);
 		if (strcmp(have, sum) != 0) {
-			snprintf(err, errlen, "%s was changed after it was applied (checksum %s, recorded %s); add a new migration instead", name, sum, have);
+			snprintf(err, errlen,
+				"%s was changed after it was applied (checksum %s, recorded %s); "
+				"add a new migration instead",
+				name, sum, have);
 			rc = ANX_ERR_CONFLICT;
 		}
 		goto out;
@@ -157,7 +159,7 @@ out:
 enum anx_err
 anx_migrate_run(struct anx_db *db, const char *dir, int *applied, char *err, size_t errlen)
 {
-	const char *lockp[1] = {MIGRATE_LOCK_KEY};
+	const char *lockp[1] = { MIGRATE_LOCK_KEY };
 	char *names[MAX_FILES];
 	size_t nnames = 0;
 	struct dirent *e;

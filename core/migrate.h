@@ -15,7 +15,7 @@
 
 /* Applies pending migrations from dir. *applied receives the count. On
  * error returns non-OK and writes a one-line reason into err. */
-enum anx_err anx_migrate_run(struct anx_db *db, const char *dir, int *applied, char *err,
-	size_t errlen);
+enum anx_err anx_migrate_run(
+	struct anx_db *db, const char *dir, int *applied, char *err, size_t errlen);
 
 #endif

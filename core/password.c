@@ -14,11 +14,11 @@
 
 #include "crypto.h"
 
-#define T_COST 2
-#define M_COST 19456
+#define T_COST      2
+#define M_COST      19456
 #define PARALLELISM 1
-#define SALT_LEN 16
-#define HASH_LEN 32
+#define SALT_LEN    16
+#define HASH_LEN    32
 
 int
 anx_password_hash(const char *password, char *out, size_t outlen)

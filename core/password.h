@@ -8,8 +8,8 @@
 
 #include <stddef.h>
 
-#define ANX_PASSWORD_MIN 10
-#define ANX_PASSWORD_MAX 256
+#define ANX_PASSWORD_MIN      10
+#define ANX_PASSWORD_MAX      256
 #define ANX_PASSWORD_HASH_MAX 128
 
 /* Hashes password into out (ANX_PASSWORD_HASH_MAX bytes). 0 or -1. */

@@ -23,14 +23,13 @@ struct slot {
 static struct slot slots[CACHE_SLOTS];
 static unsigned long clock_tick;
 
-static const char SQL_LOAD[] =
-	"SELECT version, document::text FROM policy_versions WHERE id = $1";
+static const char SQL_LOAD[] = "SELECT version, document::text FROM policy_versions WHERE id = $1";
 
 enum anx_err
-anx_policy_cache_get(struct anx_db *db, const char *policy_id, const struct anx_policy **p,
-	int *version)
+anx_policy_cache_get(
+	struct anx_db *db, const char *policy_id, const struct anx_policy **p, int *version)
 {
-	const char *params[1] = {policy_id};
+	const char *params[1] = { policy_id };
 	struct slot *victim = &slots[0];
 	struct anx_verrs errs;
 	json_object *doc = NULL;

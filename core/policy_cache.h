@@ -11,8 +11,8 @@
 
 /* Finds or loads and compiles version policy_id. *p lives until the
  * entry is evicted: use it within the current request only. */
-enum anx_err anx_policy_cache_get(struct anx_db *db, const char *policy_id,
-	const struct anx_policy **p, int *version);
+enum anx_err anx_policy_cache_get(
+	struct anx_db *db, const char *policy_id, const struct anx_policy **p, int *version);
 
 /* Frees every entry (process exit, tests). */
 void anx_policy_cache_clear(void);

@@ -18,16 +18,17 @@ static const char SQL_INSERT[] =
 	"INSERT INTO policy_versions (workspace_id, version, document, source, created_by_user,"
 	" created_by_key) VALUES ($1, $2::int, $3::jsonb, $3, $4, $5) RETURNING id";
 static const char SQL_SET_CURRENT[] = "UPDATE workspaces SET current_policy_id = $2 WHERE id = $1";
-static const char SQL_CURRENT[] =
-	"SELECT p.id, p.version, " ANX_SQL_TS("p.created_at") ", p.source FROM workspaces w"
-	" JOIN policy_versions p ON p.id = w.current_policy_id WHERE w.id = $1";
-static const char SQL_VERSION[] =
-	"SELECT p.id, p.version, " ANX_SQL_TS("p.created_at") ", p.source FROM policy_versions p"
-	" WHERE p.workspace_id = $1 AND p.version = $2::int";
+static const char SQL_CURRENT[] = "SELECT p.id, p.version, " ANX_SQL_TS(
+	"p.created_at") ", p.source FROM workspaces w"
+			" JOIN policy_versions p ON p.id = w.current_policy_id WHERE w.id = $1";
+static const char SQL_VERSION[] = "SELECT p.id, p.version, " ANX_SQL_TS(
+	"p.created_at") ", p.source FROM policy_versions p"
+			" WHERE p.workspace_id = $1 AND p.version = $2::int";
 static const char SQL_RECENT[] =
 	"SELECT id, " ANX_SQL_TS("created_at") ", action, agent_id, resource, amount::float8,"
-	" currency, context::text, decision, matched_rule FROM evaluations WHERE workspace_id = $1"
-	" ORDER BY created_at DESC, id DESC LIMIT $2::int";
+					       " currency, context::text, decision, matched_rule "
+					       "FROM evaluations WHERE workspace_id = $1"
+					       " ORDER BY created_at DESC, id DESC LIMIT $2::int";
 
 struct publish_ctx {
 	const char *ws, *source;
@@ -59,8 +60,8 @@ publish_tx(struct anx_db *db, void *arg)
 	data = json_object_new_object();
 	json_object_object_add(data, "version", json_object_new_int(atoi(c->version)));
 	json_object_object_add(data, "rules", json_object_new_int64((int64_t)c->nrules));
-	err = anx_audit_record(db, c->ws, c->by->type, c->by->id, "policy.published", "policy",
-		c->id, data);
+	err = anx_audit_record(
+		db, c->ws, c->by->type, c->by->id, "policy.published", "policy", c->id, data);
 	json_object_put(data);
 	return err;
 }
@@ -113,8 +114,9 @@ anx_policy_publish(struct anx_db *db, const char *ws, json_object *doc, const st
 	anx_policy_free(compiled);
 	/* Stored as pretty-printed source so the editor shows it readably;
 	 * the jsonb copy is the canonical form. */
-	if ((source = strdup(json_object_to_json_string_ext(doc,
-		     JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE))) == NULL)
+	if ((source = strdup(json_object_to_json_string_ext(
+		     doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				  JSON_C_TO_STRING_NOSLASHESCAPE))) == NULL)
 		return ANX_ERR_NOMEM;
 	c.ws = ws;
 	c.source = source;
@@ -131,7 +133,7 @@ anx_policy_publish(struct anx_db *db, const char *ws, json_object *doc, const st
 enum anx_err
 anx_policy_current(struct anx_db *db, const char *ws, json_object **out)
 {
-	const char *p[1] = {ws};
+	const char *p[1] = { ws };
 
 	return load_version(db, SQL_CURRENT, 1, p, out);
 }
@@ -140,7 +142,7 @@ enum anx_err
 anx_policy_version(struct anx_db *db, const char *ws, int version, json_object **out)
 {
 	char v[16];
-	const char *p[2] = {ws, v};
+	const char *p[2] = { ws, v };
 
 	snprintf(v, sizeof(v), "%d", version);
 	return load_version(db, SQL_VERSION, 2, p, out);
@@ -149,7 +151,9 @@ anx_policy_version(struct anx_db *db, const char *ws, int version, json_object *
 static const char *
 decision_of(enum anx_effect e)
 {
-	return e == ANX_EFFECT_ALLOW ? "allow" : e == ANX_EFFECT_DENY ? "deny" : "approval_required";
+	return e == ANX_EFFECT_ALLOW  ? "allow"
+	       : e == ANX_EFFECT_DENY ? "deny"
+				      : "approval_required";
 }
 
 static int
@@ -172,13 +176,13 @@ enum anx_err
 anx_policy_simulate(struct anx_db *db, const char *ws, json_object *draft, int limit,
 	const char *prefix, struct anx_verrs *e, json_object **out)
 {
-	static const char *names[3] = {"allow", "deny", "approval_required"};
+	static const char *names[3] = { "allow", "deny", "approval_required" };
 	struct anx_policy *pol = NULL;
 	struct anx_verrs local;
-	long counts[3][3] = {{0}};
+	long counts[3][3] = { { 0 } };
 	json_object *changed, *summary, *o;
 	char lim[16];
-	const char *p[2] = {ws, lim};
+	const char *p[2] = { ws, lim };
 	PGresult *res = NULL;
 	enum anx_err err;
 	long total = 0;
@@ -195,7 +199,8 @@ anx_policy_simulate(struct anx_db *db, const char *ws, json_object *draft, int l
 				snprintf(path, sizeof(path), "%s", prefix);
 			else
 				snprintf(path, sizeof(path), "%s%s%s", prefix,
-					local.items[i].path[0] == '[' ? "" : ".", local.items[i].path);
+					local.items[i].path[0] == '[' ? "" : ".",
+					local.items[i].path);
 			anx_verrs_add(e, path, "%s", local.items[i].problem);
 		}
 		return err;
@@ -208,7 +213,8 @@ anx_policy_simulate(struct anx_db *db, const char *ws, json_object *draft, int l
 	for (int r = 0; r < n; r++) {
 		struct anx_policy_input in;
 		struct anx_policy_decision d;
-		json_object *ctx = PQgetisnull(res, r, 7) ? NULL : json_tokener_parse(PQgetvalue(res, r, 7));
+		json_object *ctx =
+			PQgetisnull(res, r, 7) ? NULL : json_tokener_parse(PQgetvalue(res, r, 7));
 		const char *before = PQgetvalue(res, r, 8);
 		int bi = decision_index(before), ai;
 
@@ -228,11 +234,16 @@ anx_policy_simulate(struct anx_db *db, const char *ws, json_object *draft, int l
 			if (json_object_array_length(changed) < ANX_SIMULATE_CHANGED_MAX) {
 				json_object *c = json_object_new_object();
 
-				json_object_object_add(c, "evaluation_id", json_object_new_string(PQgetvalue(res, r, 0)));
-				json_object_object_add(c, "created_at", json_object_new_string(PQgetvalue(res, r, 1)));
-				json_object_object_add(c, "action", json_object_new_string(in.action));
-				json_object_object_add(c, "before", side(before,
-					PQgetisnull(res, r, 9) ? NULL : PQgetvalue(res, r, 9)));
+				json_object_object_add(c, "evaluation_id",
+					json_object_new_string(PQgetvalue(res, r, 0)));
+				json_object_object_add(c, "created_at",
+					json_object_new_string(PQgetvalue(res, r, 1)));
+				json_object_object_add(
+					c, "action", json_object_new_string(in.action));
+				json_object_object_add(c, "before",
+					side(before, PQgetisnull(res, r, 9)
+							     ? NULL
+							     : PQgetvalue(res, r, 9)));
 				json_object_object_add(c, "after", side(names[ai], d.rule_name));
 				json_object_array_add(changed, c);
 			}

@@ -10,13 +10,13 @@
 #include "db.h"
 #include "json.h"
 
-#define ANX_SIMULATE_DEFAULT 500
-#define ANX_SIMULATE_MAX 10000
+#define ANX_SIMULATE_DEFAULT     500
+#define ANX_SIMULATE_MAX         10000
 #define ANX_SIMULATE_CHANGED_MAX 100
 
 /* Who publishes: a dashboard user or an admin API key (one of them). */
 struct anx_actor {
-	const char *type;   /* "user" | "api_key" */
+	const char *type; /* "user" | "api_key" */
 	const char *id;
 };
 

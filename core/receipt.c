@@ -65,10 +65,10 @@ check_details(json_object *v)
 }
 
 static const struct anx_field receipt_fields[] = {
-	{"evaluation_id", ANX_FT_STRING, 1, 36, 36, check_uuid, 0},
-	{"outcome", ANX_FT_STRING, 1, 1, 16, check_outcome, 0},
-	{"details", ANX_FT_ANY, 0, 0, 0, check_details, 1},
-	{"action_hash", ANX_FT_STRING, 0, 64, 64, check_hash, 1},
+	{ "evaluation_id", ANX_FT_STRING, 1, 36, 36, check_uuid, 0 },
+	{ "outcome", ANX_FT_STRING, 1, 1, 16, check_outcome, 0 },
+	{ "details", ANX_FT_ANY, 0, 0, 0, check_details, 1 },
+	{ "action_hash", ANX_FT_STRING, 0, 64, 64, check_hash, 1 },
 };
 
 struct rc_ctx {
@@ -88,8 +88,10 @@ audit_data(const char *outcome, const char *status, const char *match)
 	if (status)
 		json_object_object_add(d, "evaluation_status", json_object_new_string(status));
 	if (match)
-		json_object_object_add(d, "hash_match", match[0] == 't' ? json_object_new_boolean(1)
-			: match[0] == 'f' ? json_object_new_boolean(0) : NULL);
+		json_object_object_add(d, "hash_match",
+			match[0] == 't'   ? json_object_new_boolean(1)
+			: match[0] == 'f' ? json_object_new_boolean(0)
+					  : NULL);
 	return d;
 }
 
@@ -137,12 +139,14 @@ submit_tx(struct anx_db *db, void *arg)
 	resp = json_object_new_object();
 	json_object_object_add(resp, "evaluation_id", json_object_new_string(c->eval_id));
 	json_object_object_add(resp, "outcome", json_object_new_string(c->outcome));
-	json_object_object_add(resp, "action_hash", c->hash ? json_object_new_string(c->hash) : NULL);
-	json_object_object_add(resp, "hash_match", match ? json_object_new_boolean(match[0] == 't') : NULL);
+	json_object_object_add(
+		resp, "action_hash", c->hash ? json_object_new_string(c->hash) : NULL);
+	json_object_object_add(
+		resp, "hash_match", match ? json_object_new_boolean(match[0] == 't') : NULL);
 	json_object_object_add(resp, "created_at", json_object_new_string(created));
 	anx_buf_reset(c->out);
 	anx_buf_puts(c->out, json_object_to_json_string_ext(resp,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+				     JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(resp);
 	if (anx_buf_failed(c->out))
 		return ANX_ERR_NOMEM;
@@ -159,10 +163,12 @@ submit_tx(struct anx_db *db, void *arg)
 	if (PQntuples(res) == 1) {
 		PQclear(res);
 		c->status = 201;
-		if ((err = audit(db, c, "receipt.recorded", audit_data(c->outcome, NULL, match))) != ANX_OK)
+		if ((err = audit(db, c, "receipt.recorded", audit_data(c->outcome, NULL, match))) !=
+			ANX_OK)
 			return err;
 		if (match && match[0] == 'f')
-			return audit(db, c, "receipt.hash_mismatch", audit_data(c->outcome, NULL, match));
+			return audit(db, c, "receipt.hash_mismatch",
+				audit_data(c->outcome, NULL, match));
 		return ANX_OK;
 	}
 	PQclear(res);
@@ -209,7 +215,8 @@ anx_receipt_submit(struct anx_db *db, const struct anx_principal *p, json_object
 		return ANX_ERR_NOMEM;
 	c.details = details;
 	anx_buf_init(&canon, 0);
-	if (anx_jcs_serialize(body, &canon) != 0 || anx_sha256_hex(canon.data, canon.len, fingerprint) != 0) {
+	if (anx_jcs_serialize(body, &canon) != 0 ||
+		anx_sha256_hex(canon.data, canon.len, fingerprint) != 0) {
 		err = ANX_ERR_INTERNAL;
 		goto out;
 	}

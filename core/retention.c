@@ -12,9 +12,8 @@
 
 #define B "5000"
 
-static const char SQL_COUNT_EVALS[] =
-	"SELECT count(*) FROM evaluations WHERE status <> 'pending'"
-	" AND created_at < now() - make_interval(days => $1::int)";
+static const char SQL_COUNT_EVALS[] = "SELECT count(*) FROM evaluations WHERE status <> 'pending'"
+				      " AND created_at < now() - make_interval(days => $1::int)";
 static const char SQL_PURGE_EVALS[] =
 	"DELETE FROM evaluations WHERE id IN (SELECT id FROM evaluations WHERE status <> 'pending'"
 	" AND created_at < now() - make_interval(days => $1::int) LIMIT " B ")";
@@ -69,7 +68,8 @@ env_days(const char *name, int def, int *out, char *err, size_t errlen)
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || *end || n < 0 || n > 36500) {
-		snprintf(err, errlen, "%s must be a whole number of days from 0 (keep forever) to 36500", name);
+		snprintf(err, errlen,
+			"%s must be a whole number of days from 0 (keep forever) to 36500", name);
 		return -1;
 	}
 	*out = (int)n;
@@ -124,7 +124,7 @@ static enum anx_err
 anchor_tx(struct anx_db *db, void *arg)
 {
 	struct audit_cut_ctx *c = arg;
-	const char *p[3] = {c->ws, c->seq, c->days};
+	const char *p[3] = { c->ws, c->seq, c->days };
 
 	return anx_db_exec(db, SQL_AUDIT_ANCHOR, 3, p, NULL);
 }
@@ -133,7 +133,7 @@ static enum anx_err
 purge_audit(struct anx_db *db, int days, int dry_run, long long *total)
 {
 	char d[16];
-	const char *p[1] = {d};
+	const char *p[1] = { d };
 	PGresult *cuts;
 	enum anx_err err;
 
@@ -141,8 +141,8 @@ purge_audit(struct anx_db *db, int days, int dry_run, long long *total)
 	if ((err = anx_db_exec(db, SQL_AUDIT_CUTS, 1, p, &cuts)) != ANX_OK)
 		return err;
 	for (int r = 0; r < PQntuples(cuts) && err == ANX_OK; r++) {
-		struct audit_cut_ctx c = {PQgetvalue(cuts, r, 0), PQgetvalue(cuts, r, 1), d};
-		const char *pp[2] = {c.ws, c.seq};
+		struct audit_cut_ctx c = { PQgetvalue(cuts, r, 0), PQgetvalue(cuts, r, 1), d };
+		const char *pp[2] = { c.ws, c.seq };
 
 		if (dry_run) {
 			*total += strtoll(c.seq, NULL, 10);
@@ -171,17 +171,18 @@ purge_audit(struct anx_db *db, int days, int dry_run, long long *total)
 }
 
 enum anx_err
-anx_retention_purge(struct anx_db *db, const struct anx_retention *r, int dry_run,
-	struct anx_purge_report *rep)
+anx_retention_purge(
+	struct anx_db *db, const struct anx_retention *r, int dry_run, struct anx_purge_report *rep)
 {
 	char d[16];
-	const char *p[1] = {d};
+	const char *p[1] = { d };
 	enum anx_err err = ANX_OK;
 
 	memset(rep, 0, sizeof(*rep));
 	if (r->evaluations_days > 0) {
 		snprintf(d, sizeof(d), "%d", r->evaluations_days);
-		if ((err = batched(db, SQL_COUNT_EVALS, SQL_PURGE_EVALS, 1, p, dry_run, &rep->evaluations)) != ANX_OK)
+		if ((err = batched(db, SQL_COUNT_EVALS, SQL_PURGE_EVALS, 1, p, dry_run,
+			     &rep->evaluations)) != ANX_OK)
 			return err;
 	}
 	if (r->deliveries_days > 0) {
@@ -192,12 +193,15 @@ anx_retention_purge(struct anx_db *db, const struct anx_retention *r, int dry_ru
 	}
 	if (r->emails_days > 0) {
 		snprintf(d, sizeof(d), "%d", r->emails_days);
-		if ((err = batched(db, SQL_COUNT_EMAILS, SQL_PURGE_EMAILS, 1, p, dry_run, &rep->emails)) != ANX_OK)
+		if ((err = batched(db, SQL_COUNT_EMAILS, SQL_PURGE_EMAILS, 1, p, dry_run,
+			     &rep->emails)) != ANX_OK)
 			return err;
 	}
-	if ((err = batched(db, SQL_COUNT_IDEM, SQL_PURGE_IDEM, 0, NULL, dry_run, &rep->idempotency_keys)) != ANX_OK)
+	if ((err = batched(db, SQL_COUNT_IDEM, SQL_PURGE_IDEM, 0, NULL, dry_run,
+		     &rep->idempotency_keys)) != ANX_OK)
 		return err;
-	if (r->audit_days > 0 && (err = purge_audit(db, r->audit_days, dry_run, &rep->audit_events)) != ANX_OK)
+	if (r->audit_days > 0 &&
+		(err = purge_audit(db, r->audit_days, dry_run, &rep->audit_events)) != ANX_OK)
 		return err;
 	anx_log(ANX_LOG_INFO, dry_run ? "purge_dry_run" : "purge_done",
 		LF_INT("evaluations", rep->evaluations), LF_INT("audit_events", rep->audit_events),

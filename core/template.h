@@ -29,8 +29,8 @@ int anx_tmpl_load_dir(struct anx_tmpl_set **out, const char *dir, char *err, siz
 
 /* Creates an empty set and adds a template from memory (tests, partials). */
 struct anx_tmpl_set *anx_tmpl_set_new(void);
-int anx_tmpl_add(struct anx_tmpl_set *set, const char *name, const char *src, size_t n,
-	char *err, size_t errlen);
+int anx_tmpl_add(struct anx_tmpl_set *set, const char *name, const char *src, size_t n, char *err,
+	size_t errlen);
 void anx_tmpl_set_free(struct anx_tmpl_set *set);
 
 /* 1 if the set has a template called name. */
@@ -43,7 +43,7 @@ int anx_tmpl_has(const struct anx_tmpl_set *set, const char *name);
  * may hold partial output. A missing partial renders as empty, per the
  * spec. Falsey: false, null, missing, empty list ("" and 0 are truthy, as
  * mustache(5) says). */
-int anx_tmpl_render(const struct anx_tmpl_set *set, const char *name, json_object *ctx,
-	struct anx_buf *out);
+int anx_tmpl_render(
+	const struct anx_tmpl_set *set, const char *name, json_object *ctx, struct anx_buf *out);
 
 #endif

@@ -39,15 +39,15 @@ seal(struct anx_db *db, int *done)
 }
 
 static const struct job jobs[] = {
-	{"audit_seal", seal},
+	{ "audit_seal", seal },
 	/* Only accepted messages count as progress, so a failing SMTP
 	 * server does not keep a crontab run looping. */
-	{"email", anx_email_drain},
-	{"webhooks", anx_webhook_drain},
+	{ "email", anx_email_drain },
+	{ "webhooks", anx_webhook_drain },
 	/* Analytics: fold the rollup deltas (core/analytics.c). */
-	{"analytics", anx_analytics_fold},
+	{ "analytics", anx_analytics_fold },
 	/* Compliance exports: at most one job a round (core/compliance.c). */
-	{"compliance_exports", anx_compliance_run_next},
+	{ "compliance_exports", anx_compliance_run_next },
 };
 
 /* One round of every job; returns the number of items handled, or -1 when

@@ -63,8 +63,9 @@ anx_cmd_revoke_key(struct anx_db *db, int argc, char *argv[])
 	if ((err = anx_db_value(db, SQL_KEY_WS, 1, params, ws, sizeof(ws))) == ANX_OK)
 		err = anx_apikey_revoke(db, ws, argv[2], NULL);
 	if (err != ANX_OK) {
-		fprintf(stderr, "revoke-key: %s\n", err == ANX_ERR_NOT_FOUND
-			? "no such key, or it is already revoked" : anx_err_code(err));
+		fprintf(stderr, "revoke-key: %s\n",
+			err == ANX_ERR_NOT_FOUND ? "no such key, or it is already revoked"
+						 : anx_err_code(err));
 		return 1;
 	}
 	printf("revoked %s\n", argv[2]);

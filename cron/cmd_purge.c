@@ -32,7 +32,8 @@ anx_cmd_purge(struct anx_db *db, int argc, char *argv[])
 		fprintf(stderr, "purge: failed; see the log\n");
 		return 1;
 	}
-	printf("%s evaluations=%lld audit_events=%lld deliveries=%lld emails=%lld idempotency_keys=%lld\n",
+	printf("%s evaluations=%lld audit_events=%lld deliveries=%lld emails=%lld "
+	       "idempotency_keys=%lld\n",
 		dry ? "would purge" : "purged", rep.evaluations, rep.audit_events, rep.deliveries,
 		rep.emails, rep.idempotency_keys);
 	return 0;

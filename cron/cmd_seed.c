@@ -22,13 +22,15 @@ anx_cmd_seed_demo(struct anx_db *db, int argc, char *argv[])
 		return 2;
 	}
 	if (strlen(argv[2]) < ANX_PASSWORD_MIN) {
-		fprintf(stderr, "agentnexus-cron seed-demo: the password needs at least %d characters\n",
+		fprintf(stderr,
+			"agentnexus-cron seed-demo: the password needs at least %d characters\n",
 			ANX_PASSWORD_MIN);
 		return 2;
 	}
 	err = anx_demo_seed(db, argv[2], &s);
 	if (err == ANX_ERR_CONFLICT) {
-		fprintf(stderr, "agentnexus-cron seed-demo: the Demo workspace exists already; nothing to do\n");
+		fprintf(stderr, "agentnexus-cron seed-demo: the Demo workspace exists already; "
+				"nothing to do\n");
 		return 0;
 	}
 	if (err != ANX_OK) {

@@ -45,8 +45,9 @@ render_html_error(struct anx_req *req, struct anx_resp *resp, enum anx_err err)
 		json_object_put(ctx);
 		anx_buf_reset(b);
 	}
-	anx_buf_printf(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-			  "<title>%d</title></head><body><h1>",
+	anx_buf_printf(b,
+		"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+		"<title>%d</title></head><body><h1>",
 		resp->status);
 	anx_buf_html(b, message, strlen(message));
 	anx_buf_puts(b, "</h1><p>Request id: <code>");

@@ -19,11 +19,11 @@
 #include "err.h"
 #include "json.h"
 
-#define ANX_MAX_BODY (1024 * 1024)      /* also enforced by nginx */
-#define ANX_MAX_PARAMS 8                /* route parameters */
-#define ANX_MAX_KV 256                  /* query/form/cookie pairs */
-#define ANX_MAX_KEY 128                 /* bytes in a decoded key */
-#define ANX_MAX_VALUE (64 * 1024)       /* bytes in a decoded value */
+#define ANX_MAX_BODY         (1024 * 1024) /* also enforced by nginx */
+#define ANX_MAX_PARAMS       8             /* route parameters */
+#define ANX_MAX_KV           256           /* query/form/cookie pairs */
+#define ANX_MAX_KEY          128           /* bytes in a decoded key */
+#define ANX_MAX_VALUE        (64 * 1024)   /* bytes in a decoded value */
 #define ANX_MAX_RESP_HEADERS 16
 
 struct anx_kv {
@@ -46,17 +46,17 @@ typedef const char *(*anx_param_fn)(struct anx_req *req, const char *name);
 
 struct anx_req {
 	struct anx_arena *arena;
-	anx_param_fn param;         /* FastCGI parameter getter */
-	void *param_ctx;            /* for the getter */
+	anx_param_fn param; /* FastCGI parameter getter */
+	void *param_ctx;    /* for the getter */
 
-	const char *method;         /* REQUEST_METHOD */
-	const char *path;           /* DOCUMENT_URI: decoded path, no query */
-	const char *query;          /* QUERY_STRING, "" if none */
-	const char *request_id;     /* from nginx ($request_id), always set */
+	const char *method;     /* REQUEST_METHOD */
+	const char *path;       /* DOCUMENT_URI: decoded path, no query */
+	const char *query;      /* QUERY_STRING, "" if none */
+	const char *request_id; /* from nginx ($request_id), always set */
 	const char *remote_addr;
-	const char *content_type;   /* CONTENT_TYPE or NULL */
+	const char *content_type; /* CONTENT_TYPE or NULL */
 
-	const char *body;           /* NUL-terminated copy, body_len bytes */
+	const char *body; /* NUL-terminated copy, body_len bytes */
 	size_t body_len;
 
 	/* Route parameters filled by the router, e.g. {id} -> "…". */
@@ -64,7 +64,7 @@ struct anx_req {
 	const char *param_values[ANX_MAX_PARAMS];
 	size_t nparams;
 
-	struct anx_db *db;          /* the worker's connection */
+	struct anx_db *db; /* the worker's connection */
 
 	/* Error detail a handler may set before returning an error. */
 	const char *err_message;
@@ -95,12 +95,12 @@ typedef int (*anx_stream_write_fn)(void *wctx, const char *data, size_t n);
 typedef enum anx_err (*anx_stream_fn)(void *ctx, anx_stream_write_fn write, void *wctx);
 
 struct anx_resp {
-	int status;                  /* 0 = not written yet */
+	int status; /* 0 = not written yet */
 	const char *content_type;
 	struct anx_header headers[ANX_MAX_RESP_HEADERS];
 	size_t nheaders;
 	struct anx_buf body;
-	anx_stream_fn stream;        /* NULL: the body is `body` */
+	anx_stream_fn stream; /* NULL: the body is `body` */
 	void *stream_ctx;
 };
 

@@ -19,8 +19,8 @@
 
 /* Parses "a=1&b=%20x+y" into out. Empty pieces ("a=1&&b") are skipped; a
  * key without '=' has the value "". */
-enum anx_err anx_parse_urlencoded(struct anx_arena *a, const char *s, size_t n,
-	struct anx_kvlist *out);
+enum anx_err anx_parse_urlencoded(
+	struct anx_arena *a, const char *s, size_t n, struct anx_kvlist *out);
 
 /* Parses a Cookie header ("a=1; b=2") into out; values are not decoded,
  * surrounding double quotes are removed. Malformed pairs are skipped as

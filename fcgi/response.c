@@ -52,8 +52,8 @@ enum anx_err
 anx_resp_json(struct anx_resp *resp, int status, json_object *obj)
 {
 	size_t n;
-	const char *s = json_object_to_json_string_length(obj,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	const char *s = json_object_to_json_string_length(
+		obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 
 	if (s == NULL)
 		return ANX_ERR_NOMEM;
@@ -61,8 +61,8 @@ anx_resp_json(struct anx_resp *resp, int status, json_object *obj)
 }
 
 void
-anx_resp_error(struct anx_resp *resp, const char *request_id, enum anx_err err,
-	const char *message, const struct anx_verrs *details)
+anx_resp_error(struct anx_resp *resp, const char *request_id, enum anx_err err, const char *message,
+	const struct anx_verrs *details)
 {
 	struct anx_buf *b = &resp->body;
 	const char *code = anx_err_code(err);

@@ -13,16 +13,16 @@
 #include "http.h"
 
 enum anx_route_kind {
-	ANX_ROUTE_API,  /* errors render as the JSON error contract */
-	ANX_ROUTE_HTML  /* errors render as an HTML error page */
+	ANX_ROUTE_API, /* errors render as the JSON error contract */
+	ANX_ROUTE_HTML /* errors render as an HTML error page */
 };
 
 struct anx_route {
-	const char *method;      /* "GET", "POST", ... */
-	const char *pattern;     /* "/api/v1/evaluations/{id}" */
+	const char *method;  /* "GET", "POST", ... */
+	const char *pattern; /* "/api/v1/evaluations/{id}" */
 	anx_handler_fn fn;
 	enum anx_route_kind kind;
-	unsigned flags;          /* handler-specific (auth scope, csrf, ...) */
+	unsigned flags; /* handler-specific (auth scope, csrf, ...) */
 };
 
 /*
@@ -34,7 +34,7 @@ struct anx_route {
  * Paths longer than 2048 bytes, with empty segments ("//"), "." or ".."
  * segments, or NUL bytes never match.
  */
-enum anx_err anx_route_match(const struct anx_route *table, size_t n, struct anx_req *req,
-	const struct anx_route **out);
+enum anx_err anx_route_match(
+	const struct anx_route *table, size_t n, struct anx_req *req, const struct anx_route **out);
 
 #endif

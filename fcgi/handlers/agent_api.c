@@ -53,7 +53,8 @@ anx_h_evaluate(struct anx_req *req, struct anx_resp *resp)
 
 	if ((err = anx_api_auth(req, ANX_SCOPE_AGENT, &p)) != ANX_OK)
 		return err;
-	if ((err = anx_idem_key_parse(anx_req_header(req, "HTTP_IDEMPOTENCY_KEY"), idem)) != ANX_OK) {
+	if ((err = anx_idem_key_parse(anx_req_header(req, "HTTP_IDEMPOTENCY_KEY"), idem)) !=
+		ANX_OK) {
 		if ((e = anx_req_verrs(req)))
 			anx_verrs_add(e, "headers.idempotency-key",
 				"must be 1 to 128 printable ASCII characters");
@@ -68,7 +69,8 @@ anx_h_evaluate(struct anx_req *req, struct anx_resp *resp)
 	if (in.webhook_url) {
 		char why[256];
 
-		err = anx_webhook_check_url(req->db, p->workspace_id, in.webhook_url, why, sizeof(why));
+		err = anx_webhook_check_url(
+			req->db, p->workspace_id, in.webhook_url, why, sizeof(why));
 		if (err == ANX_ERR_UNSAFE_URL)
 			anx_verrs_add(e, "webhook_url", "%s", why);
 		if (err != ANX_OK)
@@ -92,7 +94,8 @@ anx_h_evaluation_get(struct anx_req *req, struct anx_resp *resp)
 
 	if ((err = anx_api_auth(req, ANX_SCOPE_AGENT, &p)) != ANX_OK)
 		return err;
-	if ((err = anx_eval_get(req->db, p->workspace_id, anx_req_route_param(req, "id"), &o)) != ANX_OK) {
+	if ((err = anx_eval_get(req->db, p->workspace_id, anx_req_route_param(req, "id"), &o)) !=
+		ANX_OK) {
 		if (err == ANX_ERR_NOT_FOUND)
 			req->err_message = "No such evaluation in this workspace";
 		return err;
@@ -121,7 +124,8 @@ anx_h_receipt(struct anx_req *req, struct anx_resp *resp)
 	if (err == ANX_ERR_NOT_FOUND)
 		req->err_message = "No such evaluation in this workspace";
 	else if (err == ANX_ERR_NOT_APPROVED)
-		req->err_message = "The evaluation is not allowed or approved; the attempt was recorded";
+		req->err_message =
+			"The evaluation is not allowed or approved; the attempt was recorded";
 	if (err != ANX_OK)
 		return err;
 	resp->status = status;

@@ -38,15 +38,15 @@ check_code(json_object *v)
 }
 
 static const struct anx_field decide_fields[] = {
-	{"token", ANX_FT_STRING, 1, 32, 32, check_token, 0},
-	{"comment", ANX_FT_STRING, 0, 0, ANX_COMMENT_MAX, NULL, 1},
+	{ "token", ANX_FT_STRING, 1, 32, 32, check_token, 0 },
+	{ "comment", ANX_FT_STRING, 0, 0, ANX_COMMENT_MAX, NULL, 1 },
 };
 static const struct anx_field otp_request_fields[] = {
-	{"token", ANX_FT_STRING, 1, 32, 32, check_token, 0},
+	{ "token", ANX_FT_STRING, 1, 32, 32, check_token, 0 },
 };
 static const struct anx_field otp_verify_fields[] = {
-	{"token", ANX_FT_STRING, 1, 32, 32, check_token, 0},
-	{"code", ANX_FT_STRING, 1, 6, 6, check_code, 0},
+	{ "token", ANX_FT_STRING, 1, 32, 32, check_token, 0 },
+	{ "code", ANX_FT_STRING, 1, 6, 6, check_code, 0 },
 };
 
 /* Renders the approval page for token with an optional notice. */
@@ -54,7 +54,7 @@ static enum anx_err
 render_page(struct anx_req *req, struct anx_resp *resp, const char *token, const char *notice,
 	const char *notice_kind, int status)
 {
-	struct anx_approver_ref who = {token, NULL, NULL};
+	struct anx_approver_ref who = { token, NULL, NULL };
 	json_object *view = NULL, *ctx;
 	enum anx_err err;
 
@@ -97,19 +97,26 @@ notice_for(enum approval_op op, enum anx_err err, const char *status)
 	switch (err) {
 	case ANX_OK:
 		if (op == OP_REQUEST_OTP)
-			return "A one-time code is on its way to your inbox. It is valid for 10 minutes.";
+			return "A one-time code is on its way to your inbox. It is valid for 10 "
+			       "minutes.";
 		if (op == OP_VERIFY_OTP)
 			return "Code verified. You can approve now.";
 		if (op == OP_REJECT)
 			return "You rejected this request. The agent will not proceed.";
-		return strcmp(status, "approved") == 0 ? "Approved. This was the final approval: the agent may proceed."
-			: "Your approval is recorded. The request waits for the remaining approvals.";
-	case ANX_ERR_APPROVAL_CLOSED: return "This request is already closed: it was decided, used or has expired.";
-	case ANX_ERR_OTP_REQUIRED: return "This stage needs a one-time code: request one and enter it first.";
-	case ANX_ERR_OTP_INVALID: return "That code is wrong or has expired. Check the latest email and try again.";
+		return strcmp(status, "approved") == 0
+			       ? "Approved. This was the final approval: the agent may proceed."
+			       : "Your approval is recorded. The request waits for the remaining "
+				 "approvals.";
+	case ANX_ERR_APPROVAL_CLOSED:
+		return "This request is already closed: it was decided, used or has expired.";
+	case ANX_ERR_OTP_REQUIRED:
+		return "This stage needs a one-time code: request one and enter it first.";
+	case ANX_ERR_OTP_INVALID:
+		return "That code is wrong or has expired. Check the latest email and try again.";
 	case ANX_ERR_OTP_LOCKED: return "Too many wrong codes: this approval link is locked.";
 	case ANX_ERR_SOD: return "Separation of duties: you cannot approve this request.";
-	case ANX_ERR_RATE_LIMITED: return "A code was sent moments ago. Wait half a minute before asking again.";
+	case ANX_ERR_RATE_LIMITED:
+		return "A code was sent moments ago. Wait half a minute before asking again.";
 	case ANX_ERR_NOT_FOUND: return "This approval link is not valid.";
 	default: return "Something went wrong; nothing was changed. Please try again.";
 	}
@@ -119,7 +126,7 @@ static enum anx_err
 run(struct anx_req *req, struct anx_resp *resp, enum approval_op op)
 {
 	const struct anx_field *fields;
-	struct anx_approver_ref who = {NULL, NULL, NULL};
+	struct anx_approver_ref who = { NULL, NULL, NULL };
 	const char *token, *comment, *code;
 	const struct anx_kvlist *form = NULL;
 	json_object *body = NULL, *out;
@@ -144,8 +151,9 @@ run(struct anx_req *req, struct anx_resp *resp, enum approval_op op)
 	} else {
 		if ((err = anx_parse_json_body(req, &body)) != ANX_OK)
 			return err;
-		fields = op == OP_VERIFY_OTP ? otp_verify_fields
-			: op == OP_REQUEST_OTP ? otp_request_fields : decide_fields;
+		fields = op == OP_VERIFY_OTP    ? otp_verify_fields
+			 : op == OP_REQUEST_OTP ? otp_request_fields
+						: decide_fields;
 		nfields = op == OP_VERIFY_OTP ? 2 : op == OP_REQUEST_OTP ? 1 : 2;
 		if (!json_object_is_type(body, json_type_object)) {
 			anx_verrs_add(e, "", "must be a JSON object");
@@ -167,17 +175,17 @@ run(struct anx_req *req, struct anx_resp *resp, enum approval_op op)
 	case OP_REQUEST_OTP:
 		err = anx_approval_request_otp(req->db, &who);
 		if (err == ANX_ERR_INVALID)
-			req->err_message = "This stage does not use one-time codes, or the code is already verified";
+			req->err_message = "This stage does not use one-time codes, or the code is "
+					   "already verified";
 		break;
-	default:
-		err = anx_approval_verify_otp(req->db, &who, code ? code : "");
-		break;
+	default: err = anx_approval_verify_otp(req->db, &who, code ? code : ""); break;
 	}
 	if (is_form) {
 		if (err == ANX_ERR_INTERNAL || err == ANX_ERR_UNAVAILABLE || err == ANX_ERR_NOMEM)
 			return err;
 		return render_page(req, resp, token, notice_for(op, err, status),
-			err == ANX_OK ? "success" : "error", err == ANX_OK ? 200 : anx_err_status(err));
+			err == ANX_OK ? "success" : "error",
+			err == ANX_OK ? 200 : anx_err_status(err));
 	}
 	if (err != ANX_OK) {
 		if (err == ANX_ERR_NOT_FOUND)

@@ -20,7 +20,8 @@ anx_cron_auth(struct anx_req *req)
 		req->err_message = "Cron routes are disabled: CRON_SECRET is not set";
 		return ANX_ERR_FORBIDDEN;
 	}
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || !anx_ct_streq(h + 7, anx_cfg.cron_secret)) {
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
+		!anx_ct_streq(h + 7, anx_cfg.cron_secret)) {
 		req->err_message = "Send Authorization: Bearer $CRON_SECRET";
 		return ANX_ERR_UNAUTHORIZED;
 	}

@@ -26,7 +26,8 @@ anx_h_mcp(struct anx_req *req, struct anx_resp *resp)
 		if (err == ANX_ERR_INVALID && req->verrs && req->verrs->n &&
 			req->verrs->items[0].path[0] == '\0') {
 			static const char PARSE_ERR[] =
-				"{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,\"message\":\"Parse error\"}}";
+				"{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"
+				"\"message\":\"Parse error\"}}";
 			return anx_resp_json_raw(resp, 400, PARSE_ERR, sizeof(PARSE_ERR) - 1);
 		}
 		return err;

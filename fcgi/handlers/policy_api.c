@@ -41,7 +41,8 @@ anx_h_policy_put(struct anx_req *req, struct anx_resp *resp)
 		return err;
 	by.type = "api_key";
 	by.id = p->key_id;
-	if ((err = anx_policy_publish(req->db, p->workspace_id, body, &by, anx_req_verrs(req), &o)) != ANX_OK) {
+	if ((err = anx_policy_publish(
+		     req->db, p->workspace_id, body, &by, anx_req_verrs(req), &o)) != ANX_OK) {
 		if (err == ANX_ERR_VALIDATION)
 			req->err_message = "The policy document is invalid";
 		return err;
@@ -60,8 +61,8 @@ check_limit(json_object *v)
 }
 
 static const struct anx_field simulate_fields[] = {
-	{"policy", ANX_FT_OBJECT, 1, 0, 0, NULL, 0},
-	{"limit", ANX_FT_INT, 0, 0, 0, check_limit, 1},
+	{ "policy", ANX_FT_OBJECT, 1, 0, 0, NULL, 0 },
+	{ "limit", ANX_FT_INT, 0, 0, 0, check_limit, 1 },
 };
 
 enum anx_err
@@ -88,7 +89,8 @@ anx_h_policy_simulate(struct anx_req *req, struct anx_resp *resp)
 	json_object_object_get_ex(body, "policy", &draft);
 	if (json_object_object_get_ex(body, "limit", &lim) && lim)
 		limit = (int)json_object_get_int64(lim);
-	if ((err = anx_policy_simulate(req->db, p->workspace_id, draft, limit, "policy", e, &o)) != ANX_OK)
+	if ((err = anx_policy_simulate(req->db, p->workspace_id, draft, limit, "policy", e, &o)) !=
+		ANX_OK)
 		return err;
 	err = anx_resp_json(resp, 200, o);
 	json_object_put(o);

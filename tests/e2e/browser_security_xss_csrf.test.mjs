@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { flashText, launch, openPage, runTag, shot, signUp, submitForm } from './lib/browser.mjs';
+import { asPerson, flashText, launch, openPage, runTag, shot, signUp, submitForm } from './lib/browser.mjs';
 import { waitForMail, approvalLink } from './lib/mail.mjs';
 import { baseUrl, psql, sourceDir, waitFor } from './lib/stack.mjs';
 import { call, sqlLiteral } from './lib/workspace.mjs';
@@ -72,9 +72,6 @@ function policyDoc() {
 }
 
 let browser;
-let ownerTab; // CSP on
-let viewerTab;
-let outsiderTab;
 let receiver;
 const state = {};
 
@@ -101,7 +98,28 @@ const one = (sql) => psql(sql).split('\n')[0];
 
 before(async () => {
   browser = await launch();
-  ownerTab = await openPage(browser);
+  await asPerson(browser, owner, (ownerTab) => setUpVictim(ownerTab));
+
+  // A viewer with a hostile name: their own account, made a viewer here.
+  await asPerson(browser, viewer, (t) =>
+    signUp(t.page, { name: viewer.name, email: viewer.email, password: PASSWORD, workspace: `Viewer home ${run}` })
+  );
+  state.viewerId = one(`SELECT id FROM users WHERE lower(email) = lower(${sqlLiteral(viewer.email)})`);
+  psql(`INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (${sqlLiteral(state.ws)}, ${sqlLiteral(state.viewerId)}, 'viewer')`);
+
+  // Someone from elsewhere, with a workspace of their own.
+  await asPerson(browser, outsider, async (t) => {
+    state.outsiderWs = await signUp(t.page, { name: outsider.name, email: outsider.email, password: PASSWORD, workspace: `Elsewhere ${run}` });
+  });
+
+  // A scratch workspace of the owner's for the CSRF posts (destructive ones included).
+  state.scratchName = `Scratch ${run}`;
+  state.scratch = one(`INSERT INTO workspaces (name, created_by) VALUES (${sqlLiteral(state.scratchName)}, ${sqlLiteral(state.ownerId)}) RETURNING id`);
+  psql(`INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (${sqlLiteral(state.scratch)}, ${sqlLiteral(state.ownerId)}, 'owner')`);
+});
+
+/** The owner's hostile workspace, set up through the dashboard as far as it goes. */
+async function setUpVictim(ownerTab) {
   const { page } = ownerTab;
 
   // The owner signs up with a hostile name and workspace name.
@@ -182,27 +200,9 @@ before(async () => {
   await submitForm(page, () => page.getByRole('button', { name: 'Start export' }).click());
   state.exportId = /\/exports\/([0-9a-f-]{36})/.exec(page.url())?.[1];
   assert.ok(state.exportId, `export page: ${page.url()}`);
-
-  // A viewer with a hostile name: their own account, made a viewer here.
-  viewerTab = await openPage(browser);
-  await signUp(viewerTab.page, { name: viewer.name, email: viewer.email, password: PASSWORD, workspace: `Viewer home ${run}` });
-  state.viewerId = one(`SELECT id FROM users WHERE lower(email) = lower(${sqlLiteral(viewer.email)})`);
-  psql(`INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (${sqlLiteral(state.ws)}, ${sqlLiteral(state.viewerId)}, 'viewer')`);
-
-  // Someone from elsewhere, with a workspace of their own.
-  outsiderTab = await openPage(browser);
-  state.outsiderWs = await signUp(outsiderTab.page, { name: outsider.name, email: outsider.email, password: PASSWORD, workspace: `Elsewhere ${run}` });
-
-  // A scratch workspace of the owner's for the CSRF posts (destructive ones included).
-  state.scratchName = `Scratch ${run}`;
-  state.scratch = one(`INSERT INTO workspaces (name, created_by) VALUES (${sqlLiteral(state.scratchName)}, ${sqlLiteral(state.ownerId)}) RETURNING id`);
-  psql(`INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (${sqlLiteral(state.scratch)}, ${sqlLiteral(state.ownerId)}, 'owner')`);
-});
+}
 
 after(async () => {
-  await ownerTab?.close();
-  await viewerTab?.close();
-  await outsiderTab?.close();
   await browser?.close();
   await receiver?.close();
 });
@@ -288,136 +288,138 @@ function fieldsFor(pattern) {
 
 const CSRF_MESSAGE = /did not come from this site|expired/;
 
-test('CSRF: every dashboard form is refused without its token, and from another site with it', async () => {
-  const routes = dashboardPostRoutes();
-  const token = await csrfOf(ownerTab, `/dashboard/settings?ws=${state.scratch}`);
-  const failures = [];
-  for (const { pattern, handler } of routes) {
-    const p = concrete(pattern);
-    const fields = fieldsFor(pattern);
-    const noToken = await post(ownerTab, p, fields);
-    if (noToken.status() !== 403 || !CSRF_MESSAGE.test(await noToken.text())) {
-      failures.push(`${pattern} (${handler}) without a token: HTTP ${noToken.status()}`);
+test('CSRF: every dashboard form is refused without its token, and from another site with it', () =>
+  asPerson(browser, owner, async (ownerTab) => {
+    const routes = dashboardPostRoutes();
+    const token = await csrfOf(ownerTab, `/dashboard/settings?ws=${state.scratch}`);
+    const failures = [];
+    for (const { pattern, handler } of routes) {
+      const p = concrete(pattern);
+      const fields = fieldsFor(pattern);
+      const noToken = await post(ownerTab, p, fields);
+      if (noToken.status() !== 403 || !CSRF_MESSAGE.test(await noToken.text())) {
+        failures.push(`${pattern} (${handler}) without a token: HTTP ${noToken.status()}`);
+      }
+      const crossSite = await post(ownerTab, p, { ...fields, csrf: token }, {
+        Origin: 'http://evil.example',
+        'Sec-Fetch-Site': 'cross-site',
+      });
+      if (crossSite.status() !== 403) failures.push(`${pattern} (${handler}) from another site: HTTP ${crossSite.status()}`);
     }
-    const crossSite = await post(ownerTab, p, { ...fields, csrf: token }, {
-      Origin: 'http://evil.example',
-      'Sec-Fetch-Site': 'cross-site',
-    });
-    if (crossSite.status() !== 403) failures.push(`${pattern} (${handler}) from another site: HTTP ${crossSite.status()}`);
-  }
-  assert.deepEqual(failures, [], 'forms accepted without CSRF protection');
+    assert.deepEqual(failures, [], 'forms accepted without CSRF protection');
 
-  // Nothing happened to the scratch workspace or the owner's session.
-  assert.equal(one(`SELECT name || ' ' || (archived_at IS NULL) FROM workspaces WHERE id = ${sqlLiteral(state.scratch)}`), `${state.scratchName} true`);
-  assert.equal(one(`SELECT role FROM workspace_members WHERE workspace_id = ${sqlLiteral(state.ws)} AND user_id = ${sqlLiteral(state.ownerId)}`), 'owner');
-  assert.equal(psql(`SELECT count(*) FROM api_keys WHERE workspace_id = ${sqlLiteral(state.scratch)}`), '0');
-  const still = await get(ownerTab, `/dashboard?ws=${state.ws}`);
-  assert.equal(still.status(), 200, 'still signed in');
+    // Nothing happened to the scratch workspace or the owner's session.
+    assert.equal(one(`SELECT name || ' ' || (archived_at IS NULL) FROM workspaces WHERE id = ${sqlLiteral(state.scratch)}`), `${state.scratchName} true`);
+    assert.equal(one(`SELECT role FROM workspace_members WHERE workspace_id = ${sqlLiteral(state.ws)} AND user_id = ${sqlLiteral(state.ownerId)}`), 'owner');
+    assert.equal(psql(`SELECT count(*) FROM api_keys WHERE workspace_id = ${sqlLiteral(state.scratch)}`), '0');
+    const still = await get(ownerTab, `/dashboard?ws=${state.ws}`);
+    assert.equal(still.status(), 200, 'still signed in');
 
-  // The same request with the token, from this site, goes through (control).
-  const ok = await post(ownerTab, '/dashboard/workspaces/switch', { ws: state.ws, csrf: token }, { Origin: baseUrl, 'Sec-Fetch-Site': 'same-origin' });
-  assert.equal(ok.status(), 303, 'a same-site post with the token is accepted');
-});
+    // The same request with the token, from this site, goes through (control).
+    const ok = await post(ownerTab, '/dashboard/workspaces/switch', { ws: state.ws, csrf: token }, { Origin: baseUrl, 'Sec-Fetch-Site': 'same-origin' });
+    assert.equal(ok.status(), 303, 'a same-site post with the token is accepted');
+  }));
 
-test('a viewer is refused every admin action (403) and offered none', async () => {
-  const token = await csrfOf(viewerTab, `/dashboard?ws=${state.ws}`);
-  const today = new Date().toISOString().slice(0, 10);
-  const actions = [
-    ['/dashboard/keys/create', { label: 'viewer key', scope: 'admin' }],
-    ['/dashboard/keys/revoke', { id: state.keyId }],
-    ['/dashboard/members/invite', { email: `bs-by-viewer-${run}@example.test`, role: 'admin' }],
-    ['/dashboard/members/role', { user_id: state.viewerId, role: 'owner', approval_roles: 'manager' }],
-    ['/dashboard/members/role', { user_id: state.ownerId, role: 'viewer' }],
-    ['/dashboard/members/remove', { user_id: state.ownerId }],
-    ['/dashboard/members/cancel-invite', { id: state.invitationId }],
-    ['/dashboard/policies/validate', { document: '{"default":"deny","rules":[]}' }],
-    ['/dashboard/policies/simulate', { document: '{"default":"deny","rules":[]}', limit: '100' }],
-    ['/dashboard/policies/publish', { document: '{"default":"deny","rules":[]}' }],
-    ['/dashboard/workspaces/rename', { name: 'taken over' }],
-    ['/dashboard/workspaces/archive', {}],
-    ['/dashboard/workspaces/restore', {}],
-    ['/dashboard/workspaces/delete', { confirm_name: wsName }],
-    ['/dashboard/integrations/rotate', {}],
-    ['/dashboard/integrations/allowlist', { allowlist: 'evil.example' }],
-    ['/dashboard/integrations/replay', {}],
-    ['/dashboard/webhooks/replay', { id: state.deliveryId }],
-    ['/dashboard/webhooks/replay-failed', { since: '2000-01-01T00:00' }],
-  ];
-  const failures = [];
-  for (const [p, fields] of actions) {
-    const res = await post(viewerTab, p, { ws: state.ws, csrf: token, ...fields });
-    if (res.status() !== 403) failures.push(`${p} ${JSON.stringify(fields)}: HTTP ${res.status()}`);
-  }
-  assert.deepEqual(failures, [], 'admin actions a viewer reached');
-  // Nothing changed.
-  assert.equal(one(`SELECT count(*) FROM policy_versions WHERE workspace_id = ${sqlLiteral(state.ws)}`), '2');
-  assert.equal(one(`SELECT (archived_at IS NULL)::text FROM workspaces WHERE id = ${sqlLiteral(state.ws)}`), 'true');
-  assert.equal(one(`SELECT revoked_at IS NULL FROM api_keys WHERE id = ${sqlLiteral(state.keyId)}`), 't');
-  assert.equal(one(`SELECT role FROM workspace_members WHERE workspace_id = ${sqlLiteral(state.ws)} AND user_id = ${sqlLiteral(state.viewerId)}`), 'viewer');
+test('a viewer is refused every admin action (403) and offered none', () =>
+  asPerson(browser, viewer, async (viewerTab) => {
+    const token = await csrfOf(viewerTab, `/dashboard?ws=${state.ws}`);
+    const actions = [
+      ['/dashboard/keys/create', { label: 'viewer key', scope: 'admin' }],
+      ['/dashboard/keys/revoke', { id: state.keyId }],
+      ['/dashboard/members/invite', { email: `bs-by-viewer-${run}@example.test`, role: 'admin' }],
+      ['/dashboard/members/role', { user_id: state.viewerId, role: 'owner', approval_roles: 'manager' }],
+      ['/dashboard/members/role', { user_id: state.ownerId, role: 'viewer' }],
+      ['/dashboard/members/remove', { user_id: state.ownerId }],
+      ['/dashboard/members/cancel-invite', { id: state.invitationId }],
+      ['/dashboard/policies/validate', { document: '{"default":"deny","rules":[]}' }],
+      ['/dashboard/policies/simulate', { document: '{"default":"deny","rules":[]}', limit: '100' }],
+      ['/dashboard/policies/publish', { document: '{"default":"deny","rules":[]}' }],
+      ['/dashboard/workspaces/rename', { name: 'taken over' }],
+      ['/dashboard/workspaces/archive', {}],
+      ['/dashboard/workspaces/restore', {}],
+      ['/dashboard/workspaces/delete', { confirm_name: wsName }],
+      ['/dashboard/integrations/rotate', {}],
+      ['/dashboard/integrations/allowlist', { allowlist: 'evil.example' }],
+      ['/dashboard/integrations/replay', {}],
+      ['/dashboard/webhooks/replay', { id: state.deliveryId }],
+      ['/dashboard/webhooks/replay-failed', { since: '2000-01-01T00:00' }],
+    ];
+    const failures = [];
+    for (const [p, fields] of actions) {
+      const res = await post(viewerTab, p, { ws: state.ws, csrf: token, ...fields });
+      if (res.status() !== 403) failures.push(`${p} ${JSON.stringify(fields)}: HTTP ${res.status()}`);
+    }
+    assert.deepEqual(failures, [], 'admin actions a viewer reached');
+    // Nothing changed.
+    assert.equal(one(`SELECT count(*) FROM policy_versions WHERE workspace_id = ${sqlLiteral(state.ws)}`), '2');
+    assert.equal(one(`SELECT (archived_at IS NULL)::text FROM workspaces WHERE id = ${sqlLiteral(state.ws)}`), 'true');
+    assert.equal(one(`SELECT revoked_at IS NULL FROM api_keys WHERE id = ${sqlLiteral(state.keyId)}`), 't');
+    assert.equal(one(`SELECT role FROM workspace_members WHERE workspace_id = ${sqlLiteral(state.ws)} AND user_id = ${sqlLiteral(state.viewerId)}`), 'viewer');
 
-  // The pages offer a viewer no admin form.
-  const { page } = viewerTab;
-  const noForm = [
-    [`/dashboard/keys?ws=${state.ws}`, '#create-key-form, form[action="/dashboard/keys/revoke"]'],
-    [`/dashboard/members?ws=${state.ws}`, '#invite-form, form[action="/dashboard/members/role"]'],
-    [`/dashboard/policies?ws=${state.ws}`, '#policy-form'],
-    [`/dashboard/settings?ws=${state.ws}`, '#rename-form, #archive-form, #delete-form'],
-    [`/dashboard/integrations?ws=${state.ws}`, '#allowlist-form, #replay-form, form[action="/dashboard/integrations/rotate"]'],
-    [`/dashboard/webhooks?ws=${state.ws}`, '#replay-failed-form, #replay-selected'],
-  ];
-  for (const [p, sel] of noForm) {
-    await viewerTab.goto(p);
-    assert.equal(await page.locator(sel).count(), 0, `${p} offers a viewer no ${sel}`);
-  }
-  await shot(page, 'security-viewer-webhooks');
-  viewerTab.assertClean('viewer pages');
-});
+    // The pages offer a viewer no admin form.
+    const { page } = viewerTab;
+    const noForm = [
+      [`/dashboard/keys?ws=${state.ws}`, '#create-key-form, form[action="/dashboard/keys/revoke"]'],
+      [`/dashboard/members?ws=${state.ws}`, '#invite-form, form[action="/dashboard/members/role"]'],
+      [`/dashboard/policies?ws=${state.ws}`, '#policy-form'],
+      [`/dashboard/settings?ws=${state.ws}`, '#rename-form, #archive-form, #delete-form'],
+      [`/dashboard/integrations?ws=${state.ws}`, '#allowlist-form, #replay-form, form[action="/dashboard/integrations/rotate"]'],
+      [`/dashboard/webhooks?ws=${state.ws}`, '#replay-failed-form, #replay-selected'],
+    ];
+    for (const [p, sel] of noForm) {
+      await viewerTab.goto(p);
+      assert.equal(await page.locator(sel).count(), 0, `${p} offers a viewer no ${sel}`);
+    }
+    await shot(page, 'security-viewer-webhooks');
+    viewerTab.assertClean('viewer pages');
+  }));
 
-test("another workspace's ids are 404", async () => {
-  const token = await csrfOf(outsiderTab, `/dashboard?ws=${state.outsiderWs}`);
-  const A = state.outsiderWs;
-  const e1 = state.e1.evaluation_id;
-  const pages = [
-    `/dashboard?ws=${state.ws}`,
-    `/dashboard/evaluations?ws=${state.ws}`,
-    `/dashboard/evaluations/${e1}?ws=${A}`,
-    `/dashboard/evaluations/${e1}`,
-    `/dashboard/evaluations/${e1}?ws=${state.ws}`,
-    `/dashboard/webhooks/${state.deliveryId}?ws=${A}`,
-    `/dashboard/compliance/exports/${state.exportId}?ws=${A}`,
-    `/dashboard/compliance/exports/${state.exportId}/status?ws=${A}`,
-    `/dashboard/compliance/exports/${state.exportId}/download?ws=${A}`,
-    `/dashboard/audit?ws=${state.ws}`,
-  ];
-  const failures = [];
-  for (const p of pages) {
-    const res = await get(outsiderTab, p);
-    if (res.status() !== 404) failures.push(`GET ${p}: HTTP ${res.status()}`);
-  }
-  const actions = [
-    ['/dashboard/keys/revoke', { ws: A, id: state.keyId }],
-    ['/dashboard/approvals/decide', { ws: A, request_id: state.requestId, decision: 'approve' }],
-    ['/dashboard/approvals/request-otp', { ws: A, request_id: state.requestId }],
-    ['/dashboard/webhooks/replay', { ws: A, id: state.deliveryId }],
-    ['/dashboard/members/cancel-invite', { ws: A, id: state.invitationId }],
-    ['/dashboard/members/remove', { ws: A, user_id: state.ownerId }],
-    ['/dashboard/members/role', { ws: A, user_id: state.ownerId, role: 'viewer' }],
-    ['/dashboard/workspaces/archive', { ws: state.ws }],
-    ['/dashboard/workspaces/delete', { ws: state.ws, confirm_name: wsName }],
-    ['/dashboard/keys/create', { ws: state.ws, label: 'intruder', scope: 'admin' }],
-  ];
-  for (const [p, fields] of actions) {
-    const res = await post(outsiderTab, p, { csrf: token, ...fields });
-    if (res.status() !== 404) failures.push(`POST ${p} ${JSON.stringify(fields)}: HTTP ${res.status()}`);
-  }
-  const api = await call('GET', `/api/v1/evaluations/${e1}`, { key: state.key.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')) });
-  assert.equal(api.status, 401, 'a wrong key is unauthorized');
-  assert.deepEqual(failures, [], "another workspace's ids that did not answer 404");
-  // Nothing changed.
-  assert.equal(one(`SELECT revoked_at IS NULL FROM api_keys WHERE id = ${sqlLiteral(state.keyId)}`), 't');
-  assert.equal(one(`SELECT status FROM approval_requests WHERE id = ${sqlLiteral(state.requestId)}`), 'open');
-  assert.equal(one(`SELECT count(*) FROM invitations WHERE id = ${sqlLiteral(state.invitationId)} AND revoked_at IS NULL`), '1');
-});
+test("another workspace's ids are 404", () =>
+  asPerson(browser, outsider, async (outsiderTab) => {
+    const token = await csrfOf(outsiderTab, `/dashboard?ws=${state.outsiderWs}`);
+    const A = state.outsiderWs;
+    const e1 = state.e1.evaluation_id;
+    const pages = [
+      `/dashboard?ws=${state.ws}`,
+      `/dashboard/evaluations?ws=${state.ws}`,
+      `/dashboard/evaluations/${e1}?ws=${A}`,
+      `/dashboard/evaluations/${e1}`,
+      `/dashboard/evaluations/${e1}?ws=${state.ws}`,
+      `/dashboard/webhooks/${state.deliveryId}?ws=${A}`,
+      `/dashboard/compliance/exports/${state.exportId}?ws=${A}`,
+      `/dashboard/compliance/exports/${state.exportId}/status?ws=${A}`,
+      `/dashboard/compliance/exports/${state.exportId}/download?ws=${A}`,
+      `/dashboard/audit?ws=${state.ws}`,
+    ];
+    const failures = [];
+    for (const p of pages) {
+      const res = await get(outsiderTab, p);
+      if (res.status() !== 404) failures.push(`GET ${p}: HTTP ${res.status()}`);
+    }
+    const actions = [
+      ['/dashboard/keys/revoke', { ws: A, id: state.keyId }],
+      ['/dashboard/approvals/decide', { ws: A, request_id: state.requestId, decision: 'approve' }],
+      ['/dashboard/approvals/request-otp', { ws: A, request_id: state.requestId }],
+      ['/dashboard/webhooks/replay', { ws: A, id: state.deliveryId }],
+      ['/dashboard/members/cancel-invite', { ws: A, id: state.invitationId }],
+      ['/dashboard/members/remove', { ws: A, user_id: state.ownerId }],
+      ['/dashboard/members/role', { ws: A, user_id: state.ownerId, role: 'viewer' }],
+      ['/dashboard/workspaces/archive', { ws: state.ws }],
+      ['/dashboard/workspaces/delete', { ws: state.ws, confirm_name: wsName }],
+      ['/dashboard/keys/create', { ws: state.ws, label: 'intruder', scope: 'admin' }],
+    ];
+    for (const [p, fields] of actions) {
+      const res = await post(outsiderTab, p, { csrf: token, ...fields });
+      if (res.status() !== 404) failures.push(`POST ${p} ${JSON.stringify(fields)}: HTTP ${res.status()}`);
+    }
+    const api = await call('GET', `/api/v1/evaluations/${e1}`, { key: state.key.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')) });
+    assert.equal(api.status, 401, 'a wrong key is unauthorized');
+    assert.deepEqual(failures, [], "another workspace's ids that did not answer 404");
+    // Nothing changed.
+    assert.equal(one(`SELECT revoked_at IS NULL FROM api_keys WHERE id = ${sqlLiteral(state.keyId)}`), 't');
+    assert.equal(one(`SELECT status FROM approval_requests WHERE id = ${sqlLiteral(state.requestId)}`), 'open');
+    assert.equal(one(`SELECT count(*) FROM invitations WHERE id = ${sqlLiteral(state.invitationId)} AND revoked_at IS NULL`), '1');
+  }));
 
 /**
  * Visits p in two contexts of the same session: one with CSP bypassed (does any
@@ -463,7 +465,7 @@ async function visitHostile(tabs, name, p, { expectEscaped = true, status, mustC
 }
 
 test('XSS: hostile values in every user-controlled field never execute, on every page that shows them', async () => {
-  const state2 = await ownerTab.context.storageState();
+  const state2 = owner.storage;
   const tabs = {
     open: await openPage(browser, { bypassCSP: true, storageState: state2, acceptDialogs: false }),
     csp: await openPage(browser, { storageState: state2, acceptDialogs: false }),
@@ -512,7 +514,11 @@ test('XSS: hostile values in every user-controlled field never execute, on every
     await visitHostile(tabs, 'policy-from-v1', `/dashboard/policies${q}&version=1`);
     await visitHostile(tabs, 'members', `/dashboard/members${q}`, { mustContain: [escapedIn(owner.name), escapedIn(viewer.name)] });
     await visitHostile(tabs, 'keys', `/dashboard/keys${q}`, { mustContain: [escapedIn(keyLabel)] });
-    await visitHostile(tabs, 'analytics', `/dashboard/analytics${q}`);
+    // Rule names and approvers' names are in the charts' SVG and their tables.
+    const analytics = await visitHostile(tabs, 'analytics', `/dashboard/analytics${q}`, {
+      mustContain: [escapedIn(policyDoc().rules[0].name), escapedIn(owner.name)],
+    });
+    assert.ok(/<svg[^>]*role="img"/.test(analytics), 'analytics draws its charts');
     await visitHostile(tabs, 'mailbox', `/dashboard/mailbox${q}`);
     await visitHostile(tabs, 'settings', `/dashboard/settings${q}`, { mustContain: [escapedIn(wsName)] });
     await visitHostile(tabs, 'workspaces', `/dashboard/workspaces`);
@@ -530,7 +536,10 @@ test('XSS: hostile values in every user-controlled field never execute, on every
       `/dashboard/audit${q}&type=${enc(SCRIPT)}&actor=${enc(IMG)}&subject=${enc(TEXTAREA)}&to=${enc(SQUOTE)}`,
       { status: 'any' });
     await visitHostile(tabs, 'webhooks-filter', `/dashboard/webhooks${q}&status=${enc(SCRIPT)}`, { status: 'any' });
-    await visitHostile(tabs, 'policies-template', `/dashboard/policies${q}&template=${enc(SCRIPT)}`, { status: 'any' });
+    await visitHostile(tabs, 'policies-template', `/dashboard/policies${q}&template=${enc(SCRIPT)}`, {
+      status: 'any',
+      expectEscaped: false,
+    });
     await visitHostile(tabs, 'docs-unknown', `/docs/${enc(IMG)}`, { status: 404, expectEscaped: false });
     await visitHostile(tabs, 'evaluation-bad-id', `/dashboard/evaluations/${enc(SCRIPT)}${q}`, { status: 404, expectEscaped: false });
 

@@ -26,14 +26,13 @@
 
 #define BODY_MAX (64 * 1024)
 
-static const char SQL_CREATE[] =
-	"SELECT pg_advisory_lock(7268010199);"
-	"CREATE TABLE IF NOT EXISTS bench_insert ("
-	" id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-	" created_at timestamptz NOT NULL DEFAULT now(),"
-	" request_id text,"
-	" body text NOT NULL);"
-	"SELECT pg_advisory_unlock(7268010199);";
+static const char SQL_CREATE[] = "SELECT pg_advisory_lock(7268010199);"
+				 "CREATE TABLE IF NOT EXISTS bench_insert ("
+				 " id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+				 " created_at timestamptz NOT NULL DEFAULT now(),"
+				 " request_id text,"
+				 " body text NOT NULL);"
+				 "SELECT pg_advisory_unlock(7268010199);";
 static const char SQL_INSERT[] =
 	"INSERT INTO bench_insert (request_id, body) VALUES ($1, $2) RETURNING id";
 

@@ -55,14 +55,14 @@ test_buf_escapes(void **state)
 	static const struct {
 		const char *in, *json, *html;
 	} cases[] = {
-		{"plain", "plain", "plain"},
-		{"a\"b", "a\\\"b", "a&quot;b"},
-		{"<script>", "<script>", "&lt;script&gt;"},
-		{"x&y'z", "x&y'z", "x&amp;y&#39;z"},
-		{"tab\tnl\n", "tab\\tnl\\n", "tab\tnl\n"},
-		{"\x01\x1f", "\\u0001\\u001f", "\x01\x1f"},
-		{"back\\slash", "back\\\\slash", "back\\slash"},
-		{"é€😀", "é€😀", "é€😀"},
+		{ "plain", "plain", "plain" },
+		{ "a\"b", "a\\\"b", "a&quot;b" },
+		{ "<script>", "<script>", "&lt;script&gt;" },
+		{ "x&y'z", "x&y'z", "x&amp;y&#39;z" },
+		{ "tab\tnl\n", "tab\\tnl\\n", "tab\tnl\n" },
+		{ "\x01\x1f", "\\u0001\\u001f", "\x01\x1f" },
+		{ "back\\slash", "back\\\\slash", "back\\slash" },
+		{ "é€😀", "é€😀", "é€😀" },
 	};
 
 	(void)state;
@@ -126,28 +126,28 @@ test_err_table(void **state)
 		const char *code;
 		int status;
 	} cases[] = {
-		{ANX_ERR_UNAUTHORIZED, "unauthorized", 401},
-		{ANX_ERR_FORBIDDEN, "forbidden", 403},
-		{ANX_ERR_NOT_FOUND, "not_found", 404},
-		{ANX_ERR_INVALID, "invalid_request", 400},
-		{ANX_ERR_VALIDATION, "validation_failed", 422},
-		{ANX_ERR_UNSAFE_URL, "unsafe_webhook_url", 422},
-		{ANX_ERR_IDEM_INVALID, "idempotency_key_invalid", 400},
-		{ANX_ERR_IDEM_REUSED, "idempotency_key_reused", 409},
-		{ANX_ERR_IDEM_IN_PROGRESS, "idempotency_in_progress", 409},
-		{ANX_ERR_RECEIPT_CONFLICT, "receipt_conflict", 409},
-		{ANX_ERR_NOT_APPROVED, "evaluation_not_approved", 409},
-		{ANX_ERR_OTP_REQUIRED, "otp_required", 403},
-		{ANX_ERR_OTP_INVALID, "otp_invalid", 403},
-		{ANX_ERR_OTP_LOCKED, "otp_locked", 429},
-		{ANX_ERR_SOD, "separation_of_duties", 403},
-		{ANX_ERR_APPROVAL_CLOSED, "approval_closed", 409},
-		{ANX_ERR_TOO_LARGE, "payload_too_large", 413},
-		{ANX_ERR_RATE_LIMITED, "rate_limited", 429},
-		{ANX_ERR_INTERNAL, "server_error", 500},
-		{ANX_ERR_UNAVAILABLE, "service_unavailable", 503},
-		{ANX_ERR_NOMEM, "server_error", 500},
-		{(enum anx_err)999, "server_error", 500},
+		{ ANX_ERR_UNAUTHORIZED, "unauthorized", 401 },
+		{ ANX_ERR_FORBIDDEN, "forbidden", 403 },
+		{ ANX_ERR_NOT_FOUND, "not_found", 404 },
+		{ ANX_ERR_INVALID, "invalid_request", 400 },
+		{ ANX_ERR_VALIDATION, "validation_failed", 422 },
+		{ ANX_ERR_UNSAFE_URL, "unsafe_webhook_url", 422 },
+		{ ANX_ERR_IDEM_INVALID, "idempotency_key_invalid", 400 },
+		{ ANX_ERR_IDEM_REUSED, "idempotency_key_reused", 409 },
+		{ ANX_ERR_IDEM_IN_PROGRESS, "idempotency_in_progress", 409 },
+		{ ANX_ERR_RECEIPT_CONFLICT, "receipt_conflict", 409 },
+		{ ANX_ERR_NOT_APPROVED, "evaluation_not_approved", 409 },
+		{ ANX_ERR_OTP_REQUIRED, "otp_required", 403 },
+		{ ANX_ERR_OTP_INVALID, "otp_invalid", 403 },
+		{ ANX_ERR_OTP_LOCKED, "otp_locked", 429 },
+		{ ANX_ERR_SOD, "separation_of_duties", 403 },
+		{ ANX_ERR_APPROVAL_CLOSED, "approval_closed", 409 },
+		{ ANX_ERR_TOO_LARGE, "payload_too_large", 413 },
+		{ ANX_ERR_RATE_LIMITED, "rate_limited", 429 },
+		{ ANX_ERR_INTERNAL, "server_error", 500 },
+		{ ANX_ERR_UNAVAILABLE, "service_unavailable", 503 },
+		{ ANX_ERR_NOMEM, "server_error", 500 },
+		{ (enum anx_err)999, "server_error", 500 },
 	};
 
 	(void)state;
@@ -185,17 +185,17 @@ test_log_redacts_secrets(void **state)
 	static const struct {
 		const char *key, *value, *must_not_contain;
 	} cases[] = {
-		{"password", "hunter2hunter2", "hunter2"},
-		{"new_password", "s3cr3t-value", "s3cr3t"},
-		{"Authorization", "Bearer abcdef", "abcdef"},
-		{"cookie", "anx_session=xyz", "xyz"},
-		{"otp_code", "123456", "123456"},
-		{"webhook_secret", "whsec_AAAA", "AAAA"},
-		{"detail", "key anx_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 used", "AbCdEfGhIjKl"},
-		{"detail", "signed with whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8G"},
-		{"detail", "sent Bearer eyJhbGciOi.tok to x", "eyJhbGciOi"},
-		{"url", "postgresql://anx:pa55word@host/db", "pa55word"},
-		{"smtp_url", "smtp://u:p@h:25", "u:p"},
+		{ "password", "hunter2hunter2", "hunter2" },
+		{ "new_password", "s3cr3t-value", "s3cr3t" },
+		{ "Authorization", "Bearer abcdef", "abcdef" },
+		{ "cookie", "anx_session=xyz", "xyz" },
+		{ "otp_code", "123456", "123456" },
+		{ "webhook_secret", "whsec_AAAA", "AAAA" },
+		{ "detail", "key anx_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 used", "AbCdEfGhIjKl" },
+		{ "detail", "signed with whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8G" },
+		{ "detail", "sent Bearer eyJhbGciOi.tok to x", "eyJhbGciOi" },
+		{ "url", "postgresql://anx:pa55word@host/db", "pa55word" },
+		{ "smtp_url", "smtp://u:p@h:25", "u:p" },
 	};
 
 	(void)state;
@@ -237,34 +237,38 @@ test_config_production_checks(void **state)
 		const char *env[24];
 		const char *err_names; /* NULL = ok */
 	} cases[] = {
-		{{"APP_ENV", "production", "APP_URL", "https://gate.example.com", "DATABASE_URL",
-			 "postgresql:///x", "SMTP_URL", "smtp://h:587", "MAIL_FROM", "a@b.c",
-			 "APPROVAL_OTP_SECRET", STRONG, "CRON_SECRET", STRONG, NULL},
-			NULL},
-		{{"APP_ENV", "production", "APP_URL", "https://gate.example.com", "DATABASE_URL",
-			 "postgresql:///x", "SMTP_URL", "smtp://h:587", "MAIL_FROM", "a@b.c",
-			 "CRON_SECRET", STRONG, NULL},
-			"APPROVAL_OTP_SECRET"},
-		{{"APP_ENV", "production", "APP_URL", "https://gate.example.com", "DATABASE_URL",
-			 "postgresql:///x", "SMTP_URL", "smtp://h:587", "MAIL_FROM", "a@b.c",
-			 "APPROVAL_OTP_SECRET", "short", "CRON_SECRET", STRONG, NULL},
-			"APPROVAL_OTP_SECRET"},
-		{{"APP_ENV", "production", "APP_URL", "https://gate.example.com", "DATABASE_URL",
-			 "postgresql:///x", "SMTP_URL", "smtp://h:587", "MAIL_FROM", "a@b.c",
-			 "APPROVAL_OTP_SECRET", STRONG, "CRON_SECRET", "changeme-changeme-changeme-changeme", NULL},
-			"CRON_SECRET"},
-		{{"APP_ENV", "production", "APP_URL", "http://gate.example.com", "DATABASE_URL",
-			 "postgresql:///x", NULL},
-			"APP_URL"},
-		{{"APP_ENV", "production", "APP_URL", "https://gate.example.com", NULL}, "DATABASE_URL"},
-		{{"APP_ENV", "production", "APP_URL", "https://g.example.com", "DATABASE_URL", "x", NULL},
-			"SMTP_URL"},
-		{{"APP_ENV", "staging", NULL}, "APP_ENV"},
-		{{"DATABASE_URL", "postgresql:///x", "WEBHOOK_URL_POLICY", "loose", NULL},
-			"WEBHOOK_URL_POLICY"},
-		{{"DATABASE_URL", "postgresql:///x", "RATE_LIMIT_PER_API_KEY_PER_MINUTE", "10x", NULL},
-			"RATE_LIMIT_PER_API_KEY_PER_MINUTE"},
-		{{"DATABASE_URL", "postgresql:///x", NULL}, NULL},
+		{ { "APP_ENV", "production", "APP_URL", "https://gate.example.com", "DATABASE_URL",
+			  "postgresql:///x", "SMTP_URL", "smtp://h:587", "MAIL_FROM", "a@b.c",
+			  "APPROVAL_OTP_SECRET", STRONG, "CRON_SECRET", STRONG, NULL },
+			NULL },
+		{ { "APP_ENV", "production", "APP_URL", "https://gate.example.com", "DATABASE_URL",
+			  "postgresql:///x", "SMTP_URL", "smtp://h:587", "MAIL_FROM", "a@b.c",
+			  "CRON_SECRET", STRONG, NULL },
+			"APPROVAL_OTP_SECRET" },
+		{ { "APP_ENV", "production", "APP_URL", "https://gate.example.com", "DATABASE_URL",
+			  "postgresql:///x", "SMTP_URL", "smtp://h:587", "MAIL_FROM", "a@b.c",
+			  "APPROVAL_OTP_SECRET", "short", "CRON_SECRET", STRONG, NULL },
+			"APPROVAL_OTP_SECRET" },
+		{ { "APP_ENV", "production", "APP_URL", "https://gate.example.com", "DATABASE_URL",
+			  "postgresql:///x", "SMTP_URL", "smtp://h:587", "MAIL_FROM", "a@b.c",
+			  "APPROVAL_OTP_SECRET", STRONG, "CRON_SECRET",
+			  "changeme-changeme-changeme-changeme", NULL },
+			"CRON_SECRET" },
+		{ { "APP_ENV", "production", "APP_URL", "http://gate.example.com", "DATABASE_URL",
+			  "postgresql:///x", NULL },
+			"APP_URL" },
+		{ { "APP_ENV", "production", "APP_URL", "https://gate.example.com", NULL },
+			"DATABASE_URL" },
+		{ { "APP_ENV", "production", "APP_URL", "https://g.example.com", "DATABASE_URL",
+			  "x", NULL },
+			"SMTP_URL" },
+		{ { "APP_ENV", "staging", NULL }, "APP_ENV" },
+		{ { "DATABASE_URL", "postgresql:///x", "WEBHOOK_URL_POLICY", "loose", NULL },
+			"WEBHOOK_URL_POLICY" },
+		{ { "DATABASE_URL", "postgresql:///x", "RATE_LIMIT_PER_API_KEY_PER_MINUTE", "10x",
+			  NULL },
+			"RATE_LIMIT_PER_API_KEY_PER_MINUTE" },
+		{ { "DATABASE_URL", "postgresql:///x", NULL }, NULL },
 	};
 
 	(void)state;
@@ -283,7 +287,8 @@ test_config_production_checks(void **state)
 		} else {
 			assert_int_equal(rc, -1);
 			if (strstr(err, cases[i].err_names) == NULL)
-				fail_msg("case %zu: error \"%s\" does not name %s", i, err, cases[i].err_names);
+				fail_msg("case %zu: error \"%s\" does not name %s", i, err,
+					cases[i].err_names);
 			assert_null(strchr(err, '\n'));
 		}
 	}
@@ -292,7 +297,7 @@ test_config_production_checks(void **state)
 static void
 test_config_defaults(void **state)
 {
-	struct fake_env env = {{"DATABASE_URL", "postgresql:///x", NULL}};
+	struct fake_env env = { { "DATABASE_URL", "postgresql:///x", NULL } };
 	struct anx_config c;
 	char err[256];
 

@@ -2,14 +2,19 @@
 // chromium driven by playwright-core (no `npx playwright install`: the browser is
 // the system one, /usr/bin/chromium, or $ANX_CHROMIUM from the stack's env file).
 //
-//   import { launch, openPage, shot, signIn } from './lib/browser.mjs';
+//   import { asPerson, launch, openPage, shot, signUp } from './lib/browser.mjs';
 //   const browser = await launch();                 // once per test file (before())
-//   const t = await openPage(browser);              // a new context per test
-//   await t.goto('/login');                         // relative to ANX_BASE_URL
-//   await signIn(t.page, email, password);
-//   await shot(t.page, 'dashboard-overview');       // tests/artifacts/screenshots/…png
-//   t.assertClean('overview');                      // no console error, no CSP violation
-//   await t.close();
+//   const alice = { email, password };              // a person; .storage keeps her cookies
+//   test('…', () => asPerson(browser, alice, async (t) => {   // a new context per test
+//     await t.goto('/dashboard');                   // relative to ANX_BASE_URL
+//     await shot(t.page, 'dashboard-overview');     // tests/artifacts/screenshots/…png
+//     t.assertClean('overview');                    // no console error, no CSP violation
+//   }));
+//   const t = await openPage(browser, { viewport: { width: 390, height: 844 } });  // by hand
+//
+// Forms are submitted with submitForm(page, () => button.click()), which waits for
+// the navigation and rides out nginx's 429 on the account forms (the dev stack
+// allows 30 sign-in/sign-up POSTs a minute per IP) and a stack restart (502/503).
 //
 // Every page of a context reports: console errors (t.consoleErrors), Content
 // Security Policy violations (t.cspViolations: from the securitypolicyviolation
@@ -289,4 +294,24 @@ export async function acceptInvitation(page, link, { name, password }) {
     assert.fail(`accepting the invitation did not land in a workspace: HTTP ${after?.status?.()} at ${page.url()}: ${text}`);
   }
   return ws;
+}
+
+/**
+ * Runs fn(handle) in a new browser context signed in as `who` (an object whose
+ * `storage` holds the cookies of an earlier context, or nothing for a fresh visitor),
+ * then keeps the context's cookies in who.storage for the next test and closes it:
+ * one context per test, one continuing session per person.
+ */
+export async function asPerson(browser, who, fn, opts = {}) {
+  const t = await openPage(browser, { ...opts, storageState: who.storage });
+  try {
+    return await fn(t);
+  } finally {
+    try {
+      who.storage = await t.context.storageState();
+    } catch {
+      // the context is gone already
+    }
+    await t.close();
+  }
 }
