@@ -597,7 +597,7 @@ test_system_resolver(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	assert_true(r == ANX_URL_DNS_FAILED || r == ANX_URL_DNS_TIMEOUT);
-	assert_true(ms < 1500);
+	assert_true(ms < 4000); /* generous: valgrind and loaded CI machines */
 }
 
 /* ---- DNS rebinding through the real sender ----------------------------- */

@@ -489,7 +489,9 @@ test_slow_receiver_does_not_block(void **state)
 	assert_int_equal(anx_webhook_sender_add(s, &js.jobs[7]), 0);
 	assert_int_equal(anx_webhook_sender_add(s, &js.jobs[7]), -1); /* full */
 	/* jobs 6 and 7 were never initialised: their URL is NULL, refused */
-	for (int i = 0; i < 100 && got < 7; i++) {
+	/* Bounded by iterations, not wall time (valgrind and loaded machines
+	 * are slow); the hanging transfer's 15 s total timeout is far away. */
+	for (int i = 0; i < 200 && got < 7; i++) {
 		size_t n = anx_webhook_sender_run(s, 50, out, 8);
 
 		for (size_t k = 0; k < n; k++)
@@ -499,7 +501,7 @@ test_slow_receiver_does_not_block(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	assert_int_equal(got, 7);
-	assert_true(ms < 3000);
+	assert_true(ms < 15000); /* all done before the hang times out */
 	for (int i = 1; i < 6; i++)
 		assert_int_equal(js.jobs[i].delivered, 1);
 	/* The hanging one is still in flight; freeing abandons it. */
