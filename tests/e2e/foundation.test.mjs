@@ -200,4 +200,16 @@ test('a worker killed with SIGKILL is replaced and the next 20 requests succeed'
   }
 });
 
-test('malformed JSON → 400 invalid_request', { todo: 'comes with POST /api/v1/evaluate' }, () => {});
+test('malformed JSON → 400 invalid_request with the request id', async () => {
+  for (const body of ['{"action":', '{action: 1}', '[1,2,', '{"a":1}}']) {
+    const r = await api('POST', '/api/v1/evaluate', {
+      raw: true,
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${env.ANX_AGENT_KEY}` },
+      body,
+    });
+    assert.equal(r.status, 400, `${body} → ${r.status} ${r.text}`);
+    assert.equal(r.json.error.code, 'invalid_request');
+    assert.equal(r.json.request_id, r.headers['x-request-id']);
+    assert.ok(r.json.error.details.length >= 1);
+  }
+});
