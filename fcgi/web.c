@@ -259,12 +259,16 @@ static int
 same_origin(struct anx_req *req)
 {
 	const char *site = anx_req_header(req, "HTTP_SEC_FETCH_SITE");
+	const char *origin = anx_req_header(req, "HTTP_ORIGIN");
 
 	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
 		return 0;
-	return anx_web_origin_ok(anx_req_header(req, "HTTP_ORIGIN"),
-		anx_req_header(req, "HTTP_HOST"), anx_req_header(req, "SERVER_PORT"),
-		anx_cfg.app_url);
+	/* Under a no-referrer policy browsers send "Origin: null"; then only
+	 * Fetch Metadata (which pages cannot forge) can vouch for the post. */
+	if (origin && strcmp(origin, "null") == 0)
+		return site != NULL && strcmp(site, "same-origin") == 0;
+	return anx_web_origin_ok(origin, anx_req_header(req, "HTTP_HOST"),
+		anx_req_header(req, "SERVER_PORT"), anx_cfg.app_url);
 }
 
 static enum anx_err

@@ -281,7 +281,10 @@ reset_form(struct anx_web *w, int status, const char *token, const struct anx_ve
 	json_object *ctx = json_object_new_object(), *errs;
 	enum anx_err err;
 
-	anx_web_header(w, "Referrer-Policy", "no-referrer");
+	/* The URL holds a token: never send it to another site. same-origin,
+	 * not no-referrer, so the page's own POST still carries an Origin for
+	 * the CSRF check (no-referrer makes browsers send "Origin: null"). */
+	anx_web_header(w, "Referrer-Policy", "same-origin");
 	err = anx_account_reset_lookup(w->req->db, token, email);
 	if (err != ANX_OK && err != ANX_ERR_NOT_FOUND) {
 		json_object_put(ctx);
@@ -340,7 +343,10 @@ anx_h_reset(struct anx_req *req, struct anx_resp *resp)
 	anx_secure_zero(session, sizeof(session));
 	if (err != ANX_OK)
 		return err;
-	anx_web_header(w, "Referrer-Policy", "no-referrer");
+	/* The URL holds a token: never send it to another site. same-origin,
+	 * not no-referrer, so the page's own POST still carries an Origin for
+	 * the CSRF check (no-referrer makes browsers send "Origin: null"). */
+	anx_web_header(w, "Referrer-Policy", "same-origin");
 	anx_web_flash(w, "success",
 		"Your password is changed and you are signed in. Every other session was signed "
 		"out.");

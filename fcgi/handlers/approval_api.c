@@ -80,7 +80,8 @@ render_page(struct anx_req *req, struct anx_resp *resp, const char *token, const
 	resp->status = view ? status : 404;
 	resp->content_type = "text/html; charset=utf-8";
 	anx_resp_header(resp, "Cache-Control", "no-store");
-	anx_resp_header(resp, "Referrer-Policy", "no-referrer");
+	/* The URL holds the token: never send it to another site. */
+	anx_resp_header(resp, "Referrer-Policy", "same-origin");
 	return ANX_OK;
 }
 

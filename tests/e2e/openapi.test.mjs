@@ -56,7 +56,7 @@ describe('the document', () => {
   test('documents every error code of core/err.c with its HTTP status', async () => {
     const { spec } = await loadSpec();
     const src = readFileSync(path.join(sourceDir, 'core/err.c'), 'utf8');
-    const table = [...src.matchAll(/\{"([a-z_]+)", (\d{3}), "[^"]*"\}/g)]
+    const table = [...src.matchAll(/\{\s*"([a-z_]+)",\s*(\d{3}),\s*"[^"]*"\s*\}/g)]
       .map((m) => [m[1], Number(m[2])])
       .filter(([code]) => code !== 'ok');
     assert.ok(table.length >= 22, 'codes parsed from err.c');
