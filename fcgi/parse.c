@@ -261,10 +261,16 @@ anx_parse_cookies(struct anx_arena *a, const char *header, struct anx_kvlist *ou
 		goto out;
 	end = header + strlen(header);
 
-	/* Pass 1: count and check every pair before allocating. */
+	/*
+	 * Pass 1: count and check every pair before allocating. A pair that
+	 * is not valid UTF-8 is skipped, as browsers skip malformed pairs: a
+	 * stray cookie set by another site on the domain must not make every
+	 * request fail. Limits are still errors.
+	 */
 	for (cur = header; cookie_next(&cur, end, &name, &val);) {
-		if (++count > ANX_MAX_KV || name.n > ANX_MAX_KEY || val.n > ANX_MAX_VALUE ||
-			!anx_utf8_valid(name.p, name.n) || !anx_utf8_valid(val.p, val.n)) {
+		if (!anx_utf8_valid(name.p, name.n) || !anx_utf8_valid(val.p, val.n))
+			continue;
+		if (++count > ANX_MAX_KV || name.n > ANX_MAX_KEY || val.n > ANX_MAX_VALUE) {
 			rc = ANX_ERR_INVALID;
 			goto out;
 		}
@@ -277,7 +283,9 @@ anx_parse_cookies(struct anx_arena *a, const char *header, struct anx_kvlist *ou
 	}
 
 	/* Pass 2: copy. */
-	for (cur = header; i < count && cookie_next(&cur, end, &name, &val); i++) {
+	for (cur = header; i < count && cookie_next(&cur, end, &name, &val);) {
+		if (!anx_utf8_valid(name.p, name.n) || !anx_utf8_valid(val.p, val.n))
+			continue; /* skipped in pass 1 too */
 		items[i].key = anx_arena_strndup(a, name.p, name.n);
 		items[i].val = anx_arena_strndup(a, val.p, val.n);
 		items[i].vlen = val.n;
@@ -285,6 +293,7 @@ anx_parse_cookies(struct anx_arena *a, const char *header, struct anx_kvlist *ou
 			rc = ANX_ERR_NOMEM;
 			goto out;
 		}
+		i++;
 	}
 	out->items = items;
 	out->n = i;

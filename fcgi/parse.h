@@ -23,8 +23,8 @@ enum anx_err anx_parse_urlencoded(
 	struct anx_arena *a, const char *s, size_t n, struct anx_kvlist *out);
 
 /* Parses a Cookie header ("a=1; b=2") into out; values are not decoded,
- * surrounding double quotes are removed. Malformed pairs are skipped as
- * browsers do; over-long or too many pairs are ANX_ERR_INVALID. */
+ * surrounding double quotes are removed. Malformed pairs (and pairs that
+ * are not valid UTF-8) are skipped as browsers do; over-long or too many pairs are ANX_ERR_INVALID. */
 enum anx_err anx_parse_cookies(struct anx_arena *a, const char *header, struct anx_kvlist *out);
 
 /* The first value for key, or NULL. */
