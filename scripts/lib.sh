@@ -41,7 +41,7 @@ ANX_PKGS_RUN=(build-essential cmake pkg-config git openssl curl ca-certificates
 	libjson-c-dev libgnutls28-dev libcurl4-gnutls-dev libesmtp-dev nginx-light:nginx
 	libargon2-dev libcmark-dev libzip-dev libhpdf-dev libcmocka-dev python3-aiosmtpd)
 ANX_PKGS_TEST=(nodejs:node npm:npm clang-format cppcheck valgrind chromium
-	fonts-liberation poppler-utils unzip)
+	fonts-liberation poppler-utils unzip libfcgi-bin:cgi-fcgi)
 ANX_PKGS_BENCH=(wrk)
 
 anx_say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
