@@ -430,9 +430,7 @@ account_key(const char *email, char param[ANX_TOKEN_HASH_PARAM], char hex[65])
 
 	snprintf(low, sizeof(low), "%s", email);
 	ascii_lower(low);
-	param[0] = '\\';
-	param[1] = 'x';
-	if (anx_sha256_hex(low, strlen(low), param + 2) != 0)
+	if (anx_sha256_bytea(low, strlen(low), param) != 0)
 		param[2] = '\0';
 	memcpy(hex, param + 2, 65);
 }

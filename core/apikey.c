@@ -56,9 +56,7 @@ anx_apikey_well_formed(const char *s)
 void
 anx_apikey_hash_param(const char *key, char out[2 + ANX_SHA256_HEX_LEN + 1])
 {
-	out[0] = '\\';
-	out[1] = 'x';
-	anx_sha256_hex(key, strlen(key), out + 2);
+	anx_sha256_bytea(key, strlen(key), out);
 }
 
 struct create_ctx {

@@ -85,22 +85,31 @@ stage_ctx(json_object *ctx, int idx, const char *role, int count, int otp)
 	json_object_object_add(ctx, "otp", json_object_new_boolean(otp));
 }
 
+int
+anx_approval_token_new(char token[ANX_TOKEN_HEX + 1], char hash[ANX_SHA256_BYTEA_LEN + 1])
+{
+	unsigned char raw[ANX_TOKEN_HEX / 2];
+	int rc = -1;
+
+	if (anx_random(raw, sizeof(raw)) != 0)
+		goto out;
+	anx_hex_encode(raw, sizeof(raw), token);
+	rc = anx_sha256_bytea(token, ANX_TOKEN_HEX, hash);
+out:
+	anx_secure_zero(raw, sizeof(raw));
+	return rc;
+}
+
 enum anx_err
 anx_approval_ask(struct anx_db *db, const char *ws, const char *eval_id, int idx,
 	const char *user_id, const char *email, json_object *ctx)
 {
-	unsigned char raw[ANX_TOKEN_HEX / 2];
-	char token[ANX_TOKEN_HEX + 1], hash[2 + ANX_SHA256_HEX_LEN + 1], sidx[16], rid[37];
+	char token[ANX_TOKEN_HEX + 1], hash[ANX_SHA256_BYTEA_LEN + 1], sidx[16], rid[37];
 	const char *p[5] = { eval_id, sidx, ws, user_id, hash };
 	enum anx_err err;
 
-	if (anx_random(raw, sizeof(raw)) != 0)
+	if (anx_approval_token_new(token, hash) != 0)
 		return ANX_ERR_INTERNAL;
-	anx_hex_encode(raw, sizeof(raw), token);
-	anx_secure_zero(raw, sizeof(raw));
-	hash[0] = '\\';
-	hash[1] = 'x';
-	anx_sha256_hex(token, ANX_TOKEN_HEX, hash + 2);
 	snprintf(sidx, sizeof(sidx), "%d", idx);
 	if ((err = anx_db_value(db, SQL_ASK, 5, p, rid, sizeof(rid))) != ANX_OK)
 		goto out;

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "approval.h"
+#include "crypto.h"
 #include "db.h"
 
 /* The request a token or dashboard reference points at, with its stage
@@ -46,6 +47,10 @@ enum anx_err anx_approval_eval_ctx(struct anx_db *db, const char *eval_id, json_
 /* Activates stage idx of eval_id: marks it pending and asks its
  * approvers (all holders, or the next round-robin holder). */
 enum anx_err anx_approval_activate(struct anx_db *db, const char *ws, const char *eval_id, int idx);
+
+/* A new link token (128 random bits as hex) and its bytea hash parameter;
+ * 0 or -1. The caller zeroes token when done. */
+int anx_approval_token_new(char token[ANX_TOKEN_HEX + 1], char hash[ANX_SHA256_BYTEA_LEN + 1]);
 
 /* Asks user_id for stage idx: new request with a fresh token, emailed. */
 enum anx_err anx_approval_ask(struct anx_db *db, const char *ws, const char *eval_id, int idx,

@@ -87,18 +87,13 @@ remind_one(struct anx_db *db, const char *ws, const char *eval_id)
 		(err = anx_db_exec(db, SQL_OPEN_REQUESTS, 1, p, &res)) != ANX_OK)
 		goto out;
 	for (int r = 0; r < PQntuples(res); r++) {
-		unsigned char raw[ANX_TOKEN_HEX / 2];
-		char token[ANX_TOKEN_HEX + 1], hash[2 + ANX_SHA256_HEX_LEN + 1];
+		char token[ANX_TOKEN_HEX + 1], hash[ANX_SHA256_BYTEA_LEN + 1];
 		const char *rp[2] = { PQgetvalue(res, r, 0), hash };
 
-		if (anx_random(raw, sizeof(raw)) != 0) {
+		if (anx_approval_token_new(token, hash) != 0) {
 			err = ANX_ERR_INTERNAL;
 			goto out;
 		}
-		anx_hex_encode(raw, sizeof(raw), token);
-		hash[0] = '\\';
-		hash[1] = 'x';
-		anx_sha256_hex(token, ANX_TOKEN_HEX, hash + 2);
 		if ((err = anx_db_exec(db, SQL_ROTATE, 2, rp, NULL)) != ANX_OK)
 			goto out;
 		json_object_object_add(ctx, "token", json_object_new_string(token));

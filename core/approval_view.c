@@ -55,9 +55,7 @@ ref_params(
 	if (who->token) {
 		if (!token_shape(who->token))
 			return -1;
-		hash[0] = '\\';
-		hash[1] = 'x';
-		anx_sha256_hex(who->token, ANX_TOKEN_HEX, hash + 2);
+		anx_sha256_bytea(who->token, ANX_TOKEN_HEX, hash);
 		p[0] = hash;
 		p[1] = NULL;
 		return 1;

@@ -82,6 +82,14 @@ out:
 	return rc;
 }
 
+int
+anx_sha256_bytea(const void *data, size_t n, char out[ANX_SHA256_BYTEA_LEN + 1])
+{
+	out[0] = '\\';
+	out[1] = 'x';
+	return anx_sha256_hex(data, n, out + 2);
+}
+
 /*
  * HMAC-SHA256 (RFC 2104) of data[0..n) under key[0..keylen) into out.
  * key or data may be NULL when their length is 0. Returns 0 or -1.

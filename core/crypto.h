@@ -18,6 +18,10 @@ int anx_random(void *buf, size_t n);
 int anx_sha256(const void *data, size_t n, unsigned char out[ANX_SHA256_LEN]);
 /* SHA-256 as lowercase hex into out (65 bytes incl. NUL). */
 int anx_sha256_hex(const void *data, size_t n, char out[ANX_SHA256_HEX_LEN + 1]);
+/* SHA-256 as a bytea text parameter, "\\x<hex>", into out (67 bytes): how
+ * API keys and link tokens are looked up by hash. */
+#define ANX_SHA256_BYTEA_LEN (2 + ANX_SHA256_HEX_LEN)
+int anx_sha256_bytea(const void *data, size_t n, char out[ANX_SHA256_BYTEA_LEN + 1]);
 int anx_hmac_sha256(const void *key, size_t keylen, const void *data, size_t n,
 	unsigned char out[ANX_SHA256_LEN]);
 

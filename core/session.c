@@ -31,9 +31,7 @@ anx_token_valid(const char *s)
 void
 anx_token_hash_param(const char *token, char out[ANX_TOKEN_HASH_PARAM])
 {
-	out[0] = '\\';
-	out[1] = 'x';
-	if (anx_sha256_hex(token, strlen(token), out + 2) != 0)
+	if (anx_sha256_bytea(token, strlen(token), out) != 0)
 		out[2] = '\0'; /* never matches a 32-byte hash */
 }
 
