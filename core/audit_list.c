@@ -106,13 +106,7 @@ anx_audit_filter_parse(anx_filter_get_fn get, void *ctx, struct anx_arena *a,
 {
 	size_t bad = anx_filter_parse(anx_audit_filter_defs, ANX_AF__N, get, ctx, a, f->v, e);
 
-	if (f->v[ANX_AF_FROM] && f->v[ANX_AF_TO] &&
-		strcmp(f->v[ANX_AF_FROM], f->v[ANX_AF_TO]) > 0) {
-		anx_verrs_add(e, "to", "To must be on or after From");
-		f->v[ANX_AF_TO] = NULL;
-		bad++;
-	}
-	return bad;
+	return bad + anx_filter_check_range(f->v, ANX_AF_FROM, ANX_AF_TO, e);
 }
 
 static json_object *

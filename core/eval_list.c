@@ -114,13 +114,7 @@ anx_eval_filter_parse(anx_filter_get_fn get, void *ctx, struct anx_arena *a,
 {
 	size_t bad = anx_filter_parse(anx_eval_filter_defs, ANX_EF__N, get, ctx, a, f->v, e);
 
-	if (f->v[ANX_EF_FROM] && f->v[ANX_EF_TO] &&
-		strcmp(f->v[ANX_EF_FROM], f->v[ANX_EF_TO]) > 0) {
-		anx_verrs_add(e, "to", "To must be on or after From");
-		f->v[ANX_EF_TO] = NULL;
-		bad++;
-	}
-	return bad;
+	return bad + anx_filter_check_range(f->v, ANX_EF_FROM, ANX_EF_TO, e);
 }
 
 static json_object *

@@ -297,3 +297,13 @@ anx_filter_parse(const struct anx_filter_def *defs, size_t n, anx_filter_get_fn 
 	}
 	return bad;
 }
+
+size_t
+anx_filter_check_range(const char **v, size_t from, size_t to, struct anx_verrs *e)
+{
+	if (v[from] == NULL || v[to] == NULL || strcmp(v[from], v[to]) <= 0)
+		return 0;
+	anx_verrs_add(e, "to", "To must be on or after From");
+	v[to] = NULL;
+	return 1;
+}

@@ -89,6 +89,13 @@ typedef const char *(*anx_filter_get_fn)(void *ctx, const char *name);
 size_t anx_filter_parse(const struct anx_filter_def *defs, size_t n, anx_filter_get_fn get,
 	void *ctx, struct anx_arena *a, const char **out, struct anx_verrs *e);
 
+/*
+ * The from/to date range check shared by the list filters: when both
+ * v[from] and v[to] are set and to is before from, adds an error at "to",
+ * drops v[to] and returns 1; otherwise 0.
+ */
+size_t anx_filter_check_range(const char **v, size_t from, size_t to, struct anx_verrs *e);
+
 /* One problem for value v under def, or NULL if it is acceptable. */
 const char *anx_filter_problem(const struct anx_filter_def *def, const char *v);
 
