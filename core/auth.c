@@ -7,15 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "crypto.h"
 
-static const char SQL_LOOKUP[] =
-	"SELECT k.id, k.workspace_id, k.scope, coalesce(k.created_by::text, ''),"
-	" k.revoked_at IS NOT NULL, w.archived_at IS NOT NULL,"
-	" coalesce(w.current_policy_id::text, ''),"
-	" k.last_used_at IS NULL OR k.last_used_at < now() - interval '60 seconds'"
-	" FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.key_hash = $1::bytea";
+#define LOOKUP_COLS                                                                                \
+	"SELECT k.id, k.workspace_id, k.scope, coalesce(k.created_by::text, ''),"                  \
+	" k.revoked_at IS NOT NULL, w.archived_at IS NOT NULL,"                                    \
+	" coalesce(w.current_policy_id::text, ''),"                                                \
+	" k.last_used_at IS NULL OR k.last_used_at < now() - interval '60 seconds'"                \
+	" FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
+static const char SQL_LOOKUP[] = LOOKUP_COLS " WHERE k.key_hash = $1::bytea";
+static const char SQL_RELOAD[] = LOOKUP_COLS " WHERE k.id = $1::uuid";
 static const char SQL_TOUCH[] =
 	"UPDATE api_keys SET last_used_at = now() WHERE id = $1"
 	" AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')";
@@ -76,28 +79,39 @@ bearer_token(const char *h, char *out, size_t outlen)
 	return 0;
 }
 
-enum anx_err
-anx_auth_api_key(struct anx_db *db, const char *authorization, enum anx_scope need,
-	struct anx_principal *p, const char **why)
+/* Hashes the key of an "Authorization: Bearer anx_…" header into the
+ * bytea parameter form; -1 (with *why) when the header is missing or
+ * malformed. The key itself is zeroed before returning. */
+static int
+header_key_hash(const char *authorization, char hash[2 + ANX_SHA256_HEX_LEN + 1], const char **why)
 {
-	char key[160], hash[2 + ANX_SHA256_HEX_LEN + 1];
-	const char *params[1];
-	PGresult *res = NULL;
-	enum anx_err err;
+	char key[160];
 
-	memset(p, 0, sizeof(*p));
 	*why = "Missing API key: send Authorization: Bearer anx_…";
 	if (authorization == NULL || *authorization == '\0')
-		return ANX_ERR_UNAUTHORIZED;
+		return -1;
 	*why = "The API key is invalid or revoked";
 	if (bearer_token(authorization, key, sizeof(key)) != 0 || !anx_apikey_well_formed(key)) {
 		anx_secure_zero(key, sizeof(key));
-		return ANX_ERR_UNAUTHORIZED;
+		return -1;
 	}
 	anx_apikey_hash_param(key, hash);
 	anx_secure_zero(key, sizeof(key));
-	params[0] = hash;
-	if ((err = anx_db_exec(db, SQL_LOOKUP, 1, params, &res)) != ANX_OK)
+	return 0;
+}
+
+/* The database lookup of a key by its hash (SQL_LOOKUP) or its id
+ * (SQL_RELOAD); see anx_auth_api_key. */
+static enum anx_err
+lookup(struct anx_db *db, const char *sql, const char *arg, enum anx_scope need,
+	struct anx_principal *p, const char **why)
+{
+	const char *params[1] = { arg };
+	PGresult *res = NULL;
+	enum anx_err err;
+
+	*why = "The API key is invalid or revoked";
+	if ((err = anx_db_exec(db, sql, 1, params, &res)) != ANX_OK)
 		return err;
 	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 4), "t") == 0) {
 		err = ANX_ERR_UNAUTHORIZED;
@@ -128,4 +142,119 @@ anx_auth_api_key(struct anx_db *db, const char *authorization, enum anx_scope ne
 out:
 	PQclear(res);
 	return err;
+}
+
+enum anx_err
+anx_auth_api_key(struct anx_db *db, const char *authorization, enum anx_scope need,
+	struct anx_principal *p, const char **why)
+{
+	char hash[2 + ANX_SHA256_HEX_LEN + 1];
+
+	memset(p, 0, sizeof(*p));
+	if (header_key_hash(authorization, hash, why) != 0)
+		return ANX_ERR_UNAUTHORIZED;
+	return lookup(db, SQL_LOOKUP, hash, need, p, why);
+}
+
+/*
+ * The per-process key cache: SHA-256 of the key → the principal, with the
+ * monotonic time of the database lookup that produced it. It holds hashes
+ * only, never keys. Small and searched linearly: a worker serves few keys.
+ */
+#define KEY_CACHE_SLOTS 32
+struct key_slot {
+	char hash[2 + ANX_SHA256_HEX_LEN + 1];
+	struct anx_principal p;
+	time_t verified_at;
+	unsigned long used;
+};
+static struct key_slot key_cache[KEY_CACHE_SLOTS];
+static unsigned long key_clock;
+
+static time_t
+monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static struct key_slot *
+cache_find(const char *hash)
+{
+	struct key_slot *hit = NULL;
+
+	/* Every slot is compared, in constant time, whatever matches. */
+	for (size_t i = 0; i < KEY_CACHE_SLOTS; i++)
+		if (key_cache[i].hash[0] &&
+			anx_ct_equal(key_cache[i].hash, hash, sizeof(key_cache[i].hash)))
+			hit = &key_cache[i];
+	return hit;
+}
+
+static void
+cache_put(const char *hash, const struct anx_principal *p)
+{
+	struct key_slot *s = cache_find(hash), *victim = &key_cache[0];
+
+	if (s == NULL) {
+		for (size_t i = 0; i < KEY_CACHE_SLOTS; i++)
+			if (key_cache[i].used < victim->used)
+				victim = &key_cache[i];
+		s = victim;
+	}
+	memcpy(s->hash, hash, sizeof(s->hash));
+	s->p = *p;
+	s->verified_at = monotonic_now();
+	s->used = ++key_clock;
+}
+
+void
+anx_auth_forget(const char *key_id)
+{
+	for (size_t i = 0; i < KEY_CACHE_SLOTS; i++)
+		if (key_cache[i].hash[0] && strcmp(key_cache[i].p.key_id, key_id) == 0)
+			memset(&key_cache[i], 0, sizeof(key_cache[i]));
+}
+
+enum anx_err
+anx_auth_api_key_cached(struct anx_db *db, const char *authorization, enum anx_scope need,
+	struct anx_principal *p, const char **why, int *cached)
+{
+	char hash[2 + ANX_SHA256_HEX_LEN + 1];
+	struct key_slot *s;
+	enum anx_err err;
+
+	memset(p, 0, sizeof(*p));
+	*cached = 0;
+	if (header_key_hash(authorization, hash, why) != 0)
+		return ANX_ERR_UNAUTHORIZED;
+	s = cache_find(hash);
+	/* Past its age the entry is looked up again, which also keeps
+	 * last_used_at within a minute or so of the truth. */
+	if (s && need == ANX_SCOPE_AGENT &&
+		monotonic_now() - s->verified_at < ANX_AUTH_CACHE_SECONDS) {
+		*p = s->p;
+		s->used = ++key_clock;
+		*cached = 1;
+		*why = NULL;
+		return ANX_OK;
+	}
+	if ((err = lookup(db, SQL_LOOKUP, hash, need, p, why)) == ANX_OK)
+		cache_put(hash, p);
+	else if (s)
+		memset(s, 0, sizeof(*s));
+	return err;
+}
+
+enum anx_err
+anx_auth_reload(struct anx_db *db, enum anx_scope need, struct anx_principal *p, const char **why)
+{
+	char key_id[sizeof(p->key_id)];
+
+	anx_auth_forget(p->key_id);
+	snprintf(key_id, sizeof(key_id), "%s", p->key_id);
+	memset(p, 0, sizeof(*p));
+	return lookup(db, SQL_RELOAD, key_id, need, p, why);
 }

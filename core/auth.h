@@ -30,6 +30,29 @@ struct anx_principal {
 enum anx_err anx_auth_api_key(struct anx_db *db, const char *authorization, enum anx_scope need,
 	struct anx_principal *p, const char **why);
 
+/*
+ * Like anx_auth_api_key, but an agent-scoped request may be answered from a
+ * small per-process cache of keys this worker verified in the last
+ * ANX_AUTH_CACHE_SECONDS, without a database round trip. Then *cached is 1
+ * and the caller MUST confirm the principal in the same statement that acts
+ * on it (key not revoked, workspace not archived, same current policy; see
+ * anx_evaluate) and call anx_auth_reload when it does not hold, or call
+ * anx_auth_reload before answering anything else than success. Revocation, archiving and policy changes therefore
+ * still take effect on the next request.
+ */
+#define ANX_AUTH_CACHE_SECONDS 30
+enum anx_err anx_auth_api_key_cached(struct anx_db *db, const char *authorization,
+	enum anx_scope need, struct anx_principal *p, const char **why, int *cached);
+
+/* Drops the cached entry of key_id, if any. */
+void anx_auth_forget(const char *key_id);
+
+/* Reads principal p's key again from the database (by p->key_id, after
+ * dropping it from the cache) and refills p; the errors of
+ * anx_auth_api_key. */
+enum anx_err anx_auth_reload(
+	struct anx_db *db, enum anx_scope need, struct anx_principal *p, const char **why);
+
 /* 1 if s is a canonical lowercase or uppercase hex UUID (8-4-4-4-12). */
 int anx_uuid_valid(const char *s);
 

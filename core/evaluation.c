@@ -25,25 +25,46 @@
 #include "timeutil.h"
 #include "webhook.h"
 
+/*
+ * The whole allow/deny path in one statement, so one round trip:
+ * k   confirms the principal the request was decided for (the key is not
+ *     revoked, its workspace not archived, the policy decided with is still
+ *     current); when it does not hold nothing is written and the caller
+ *     authenticates again (a principal may come from the worker's key cache);
+ * ins the evaluation (idempotency: ON CONFLICT DO NOTHING, then a replay);
+ * aud its audit event, in the same transaction;
+ * dlt its analytics delta (0011: evaluations have no insert trigger; this
+ *     statement is the only writer of new evaluations).
+ * Result: principal confirmed (0/1), evaluation inserted (0/1).
+ */
 static const char SQL_INSERT[] =
-	"WITH ins AS ("
+	"WITH k AS ("
+	" SELECT 1 FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
+	" WHERE k.id = $3::uuid AND k.workspace_id = $2::uuid AND k.revoked_at IS NULL"
+	"  AND w.archived_at IS NULL AND w.current_policy_id IS NOT DISTINCT FROM $13::uuid),"
+	" ins AS ("
 	" INSERT INTO evaluations (id, workspace_id, api_key_id, created_at, action, agent_id,"
 	"  resource, amount, currency, summary, context, webhook_url, policy_id, policy_version,"
 	"  matched_rule, matched_rule_index, reason, decision, status, action_hash, approval,"
 	"  expires_at, decided_at, idempotency_key, idempotency_fingerprint, response_body)"
-	" VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7, $8::numeric, $9, $10,"
-	"  coalesce($11::jsonb, '{}'), $12, $13, $14::int, $15, $16::int, $17, $18, $19, $20,"
-	"  $21::jsonb, $22::timestamptz, CASE WHEN $19 IN ('allowed', 'denied')"
+	" SELECT $1::uuid, $2::uuid, $3::uuid, $4::timestamptz, $5, $6, $7, $8::numeric, $9, $10,"
+	"  coalesce($11::jsonb, '{}'), $12, $13::uuid, $14::int, $15, $16::int, $17, $18, $19,"
+	"  $20, $21::jsonb, $22::timestamptz, CASE WHEN $19 IN ('allowed', 'denied')"
 	"  THEN $4::timestamptz END, NULLIF($23, ''), NULLIF($24, ''),"
-	"  CASE WHEN $23 <> '' THEN $25 END)"
+	"  CASE WHEN $23 <> '' THEN $25 END FROM k"
 	" ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
 	" DO NOTHING RETURNING id),"
 	" aud AS ("
 	" INSERT INTO audit_events (workspace_id, actor_type, actor_id, event_type, subject_type,"
 	"  subject_id, data, request_id)"
-	" SELECT $2, 'api_key', $3, 'evaluation.created', 'evaluation', ins.id::text,"
-	"  $26::jsonb, NULLIF($27, '') FROM ins)"
-	" SELECT count(*) FROM ins";
+	" SELECT $2::uuid, 'api_key', $3, 'evaluation.created', 'evaluation', ins.id::text,"
+	"  $26::jsonb, NULLIF($27, '') FROM ins),"
+	" dlt AS ("
+	" INSERT INTO analytics_deltas (workspace_id, day, decision, status, action, matched_rule, "
+	"n)"
+	" SELECT $2::uuid, ($4::timestamptz AT TIME ZONE 'UTC')::date, $18, $19, $5,"
+	"  coalesce($15, ''), 1 FROM ins)"
+	" SELECT (SELECT count(*) FROM k) || ' ' || (SELECT count(*) FROM ins)";
 
 static const char SQL_IDEM_LOOKUP[] =
 	"SELECT idempotency_fingerprint, response_body FROM evaluations"
@@ -254,8 +275,9 @@ struct insert_ctx {
 	const char *const *params;
 	const char *ws, *id;
 	const struct anx_policy_approval *approval;
-	int notify; /* queue terminal_outcome for an immediate decision */
-	char inserted[16];
+	int notify;      /* queue terminal_outcome for an immediate decision */
+	char result[24]; /* "<principal confirmed> <inserted>" */
+	int confirmed, inserted;
 };
 
 /* The insert (and, for approvals, the start of the approval flow) in one
@@ -267,10 +289,12 @@ insert_tx(struct anx_db *db, void *arg)
 	struct insert_ctx *c = arg;
 	enum anx_err err;
 
-	if ((err = anx_db_value(db, SQL_INSERT, 27, c->params, c->inserted, sizeof(c->inserted))) !=
+	if ((err = anx_db_value(db, SQL_INSERT, 27, c->params, c->result, sizeof(c->result))) !=
 		ANX_OK)
 		return err;
-	if (strcmp(c->inserted, "0") == 0)
+	if (sscanf(c->result, "%d %d", &c->confirmed, &c->inserted) != 2)
+		return ANX_ERR_INTERNAL;
+	if (!c->inserted)
 		return ANX_OK;
 	if (c->approval)
 		return anx_approval_start(db, c->ws, c->id, c->approval);
@@ -279,11 +303,15 @@ insert_tx(struct anx_db *db, void *arg)
 	return ANX_OK;
 }
 
-enum anx_err
-anx_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *body,
-	const struct anx_eval_input *in, const char *idem_key, struct anx_buf *out, int *replayed)
+/* One attempt of anx_evaluate; *stale = 1 (nothing written) when p no
+ * longer holds. */
+static enum anx_err
+evaluate_once(struct anx_db *db, const struct anx_principal *p, json_object *body,
+	const struct anx_eval_input *in, const char *idem_key, struct anx_buf *out, int *replayed,
+	int *stale)
 {
-	char fingerprint[65] = "", rule_index[16], inserted[16];
+	char fingerprint[65] = "", rule_index[16];
+	int confirmed = 0, inserted = 0;
 	struct eval_record r;
 	json_object *resp = NULL, *audit = NULL;
 	char *snapshot_text = NULL, *context_text = NULL, *audit_text = NULL;
@@ -293,6 +321,7 @@ anx_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *body
 	size_t resp_len;
 
 	*replayed = 0;
+	*stale = 0;
 	memset(&r, 0, sizeof(r));
 	anx_buf_init(&canon, 0);
 	if (idem_key[0]) {
@@ -357,7 +386,7 @@ anx_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *body
 			audit_text,
 			anx_log_request_id(),
 		};
-		struct insert_ctx ic = { params, p->workspace_id, r.id, NULL, 0, "" };
+		struct insert_ctx ic = { params, p->workspace_id, r.id, NULL, 0, "", 0, 0 };
 
 		/* Every evaluation with a webhook_url gets exactly one
 		 * terminal_outcome: at once for allow/deny, after the approval
@@ -370,7 +399,8 @@ anx_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *body
 			err = anx_db_tx(db, insert_tx, &ic);
 		else
 			err = insert_tx(db, &ic);
-		snprintf(inserted, sizeof(inserted), "%s", ic.inserted);
+		confirmed = ic.confirmed;
+		inserted = ic.inserted;
 	}
 	if (err == ANX_ERR_CONFLICT) /* primary key collision: a 122-bit miracle */
 		err = ANX_ERR_INTERNAL;
@@ -379,7 +409,11 @@ anx_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *body
 			err = ANX_ERR_IDEM_IN_PROGRESS; /* lock_timeout behind the twin */
 		goto out;
 	}
-	if (strcmp(inserted, "0") == 0) {
+	if (!confirmed) {
+		*stale = 1;
+		goto out;
+	}
+	if (!inserted) {
 		*replayed = 1;
 		err = replay(db, p->workspace_id, idem_key, fingerprint, out);
 		goto out;
@@ -395,6 +429,29 @@ out:
 	free(audit_text);
 	anx_buf_free(&canon);
 	return err;
+}
+
+enum anx_err
+anx_evaluate(struct anx_db *db, struct anx_principal *p, json_object *body,
+	const struct anx_eval_input *in, const char *idem_key, struct anx_buf *out, int *replayed,
+	const char **why)
+{
+	enum anx_err err;
+	int stale;
+
+	*why = NULL;
+	/* A principal that no longer holds (a cached key since revoked, a
+	 * workspace archived, a policy published) is read again and the
+	 * request decided again; three changes in a row are a busy workspace. */
+	for (int attempt = 0;; attempt++) {
+		err = evaluate_once(db, p, body, in, idem_key, out, replayed, &stale);
+		if (err != ANX_OK || !stale)
+			return err;
+		if (attempt == 2)
+			return ANX_ERR_UNAVAILABLE;
+		if ((err = anx_auth_reload(db, ANX_SCOPE_AGENT, p, why)) != ANX_OK)
+			return err;
+	}
 }
 
 static const char SQL_GET[] =

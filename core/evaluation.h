@@ -52,11 +52,16 @@ int anx_eval_action_hash(const struct anx_eval_input *in, char out[65]);
  * Decides and records an evaluation for principal p. body is the parsed
  * request (for the idempotency fingerprint), idem_key "" for none. On
  * ANX_OK, out holds the response body and *replayed says whether it is a
- * stored replay. Errors: ANX_ERR_IDEM_REUSED, ANX_ERR_IDEM_IN_PROGRESS,
- * ANX_ERR_UNAVAILABLE, ANX_ERR_INTERNAL.
+ * stored replay. The statement that records it confirms p (key not
+ * revoked, workspace not archived, policy still current), so p may come
+ * from anx_auth_api_key_cached; when it does not hold, p is reloaded and
+ * the request decided again. Errors: those of anx_auth_api_key (with *why),
+ * ANX_ERR_IDEM_REUSED, ANX_ERR_IDEM_IN_PROGRESS, ANX_ERR_UNAVAILABLE,
+ * ANX_ERR_INTERNAL.
  */
-enum anx_err anx_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *body,
-	const struct anx_eval_input *in, const char *idem_key, struct anx_buf *out, int *replayed);
+enum anx_err anx_evaluate(struct anx_db *db, struct anx_principal *p, json_object *body,
+	const struct anx_eval_input *in, const char *idem_key, struct anx_buf *out, int *replayed,
+	const char **why);
 
 /*
  * Loads evaluation id of workspace ws as its full JSON representation

@@ -193,6 +193,8 @@ call_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *arg
 	struct anx_verrs e;
 	struct anx_buf out;
 	json_object *body, *v, *r;
+	struct anx_principal pp = *p;
+	const char *why = NULL;
 	enum anx_err err;
 	int replayed;
 
@@ -216,8 +218,8 @@ call_evaluate(struct anx_db *db, const struct anx_principal *p, json_object *arg
 		return tool_error(err, NULL, &e);
 	}
 	anx_buf_init(&out, 0);
-	err = anx_evaluate(db, p, body, &in, idem, &out, &replayed);
-	r = err == ANX_OK ? tool_result(parse_out(&out), 0) : tool_error(err, NULL, NULL);
+	err = anx_evaluate(db, &pp, body, &in, idem, &out, &replayed, &why);
+	r = err == ANX_OK ? tool_result(parse_out(&out), 0) : tool_error(err, why, NULL);
 	anx_buf_free(&out);
 	json_object_put(body);
 	return r;

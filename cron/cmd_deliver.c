@@ -18,6 +18,7 @@
 #include "log.h"
 #include "outbox_email.h"
 #include "webhook.h"
+#include "workspace_sweep.h"
 
 #define WATCH_TICK_MS 500
 
@@ -48,6 +49,8 @@ static const struct job jobs[] = {
 	{ "analytics", anx_analytics_fold },
 	/* Compliance exports: at most one job a round (core/compliance.c). */
 	{ "compliance_exports", anx_compliance_run_next },
+	/* Rows a deleted workspace left behind (core/workspace_sweep.c). */
+	{ "workspace_sweep", anx_workspace_sweep },
 };
 
 /* One round of every job; returns the number of items handled, or -1 when

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { api, env, headerValues, psql, readMail, waitFor } from './lib/stack.mjs';
+import { cron } from './lib/approvals.mjs';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 const email = (who) => `${who}-${run}@example.test`;
@@ -455,8 +456,22 @@ test('workspaces: create, switch, rename, archive (read-only, keys refused), res
   assert.equal(psql(`SELECT count(*) FROM workspaces WHERE id = '${ws}'`), '0');
   assert.equal(psql(`SELECT count(*) FROM api_keys WHERE workspace_id = '${ws}'`), '0', 'data cascades');
   assert.equal(psql(`SELECT name FROM workspace_tombstones WHERE workspace_id = '${ws}'`), `Payments ${run}`);
+  // evaluations and audit_events have no foreign key (sql/0011): a trigger removes them.
+  assert.equal(psql(`SELECT count(*) FROM evaluations WHERE workspace_id = '${ws}'`), '0', 'evaluations removed');
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE workspace_id = '${ws}'`), '0', 'audit events removed');
   assertErrorPage(await b.get(`/dashboard?ws=${ws}`), 404, 'a deleted workspace');
   assert.equal((await evaluate()).status, 401);
+
+  // A statement that was inserting while the workspace went commits its rows
+  // after the trigger ran: `deliver` sweeps them by the tombstone.
+  psql(
+    `INSERT INTO evaluations (id, workspace_id, created_at, action, reason, decision, status, action_hash)` +
+      ` VALUES (gen_random_uuid(), '${ws}', now(), 'late.commit', 'r', 'allow', 'allowed', 'h');` +
+      ` INSERT INTO audit_events (workspace_id, actor_type, event_type) VALUES ('${ws}', 'system', 'late.commit')`,
+  );
+  cron('deliver');
+  assert.equal(psql(`SELECT count(*) FROM evaluations WHERE workspace_id = '${ws}'`), '0', 'straggler evaluation swept');
+  assert.equal(psql(`SELECT count(*) FROM audit_events WHERE workspace_id = '${ws}'`), '0', 'straggler audit event swept');
 });
 
 test('members: invite by email, accept as a new account, roles, viewer refused, removal', async () => {

@@ -228,6 +228,9 @@ SINK_HANDLER=picky.Picky sink_start
 ws=$(q "SELECT id FROM workspaces LIMIT 1")
 ev=$(q "INSERT INTO evaluations (id, workspace_id, created_at, action, reason, decision, status, action_hash)
 	VALUES (gen_random_uuid(), '$ws', now(), 'payments.send', 'r', 'approval_required', 'pending', 'h') RETURNING id")
+# Evaluations carry their own analytics delta (sql/0011: no insert trigger).
+q "INSERT INTO analytics_deltas (workspace_id, day, decision, status, action, matched_rule, n)
+	VALUES ('$ws', (now() AT TIME ZONE 'UTC')::date, 'approval_required', 'pending', 'payments.send', '', 1)" >/dev/null
 for to in good bounce busy; do
 	q "INSERT INTO email_outbox (workspace_id, evaluation_id, kind, to_address, subject, text_body)
 		VALUES ('$ws', '$ev', 'approval_request', '$to@example.test', 'Verdict $to', 'x') RETURNING id" >"$WORK/ids7-$to"

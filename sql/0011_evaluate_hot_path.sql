@@ -1,0 +1,67 @@
+-- 0011_evaluate_hot_path.sql - less work per POST /api/v1/evaluate.
+--
+-- Measured with pgbench on the evaluation + audit event statement
+-- (synchronous_commit off, 4 clients, 2 cores): the statement-level insert
+-- trigger of 0009 cost about a quarter of it (a PL/pgSQL call, a transition
+-- table holding the whole new row, two grouped INSERTs); each foreign key
+-- check locks the referenced row FOR KEY SHARE, and with every concurrent
+-- evaluation locking the same API key and policy rows that means a new
+-- MultiXact per insert; each CHECK constraint is parsed again on every
+-- execution of the INSERT.
+--
+-- 1. New evaluations are inserted by exactly one statement
+--    (core/evaluation.c, SQL_INSERT), which now writes its analytics_deltas
+--    row itself. The insert trigger goes; the UPDATE and DELETE triggers
+--    stay (decisions, expiries and purges still produce their deltas).
+--    Anything else that inserts evaluations (test and bench seeds) must
+--    insert the matching analytics_deltas rows in the same transaction.
+DROP TRIGGER evaluations_analytics_insert ON evaluations;
+DROP FUNCTION analytics_evaluations_inserted();
+
+-- 2. api_key_id and policy_id keep their values but lose the foreign keys:
+--    keys and policy versions are never deleted on their own (keys are
+--    revoked, versions are immutable); both go only with their workspace,
+--    whose deletion cascades to the evaluations too. The workspace_id
+--    foreign key stays.
+ALTER TABLE evaluations DROP CONSTRAINT evaluations_api_key_id_fkey;
+ALTER TABLE evaluations DROP CONSTRAINT evaluations_policy_id_fkey;
+
+-- 3. One CHECK instead of two, and a stricter one: the status follows from
+--    the decision (what core/eval_list.c already assumes).
+ALTER TABLE evaluations DROP CONSTRAINT evaluations_decision_check;
+ALTER TABLE evaluations DROP CONSTRAINT evaluations_status_check;
+ALTER TABLE evaluations ADD CONSTRAINT evaluations_decision_status_check CHECK (
+	(decision = 'allow' AND status = 'allowed')
+	OR (decision = 'deny' AND status = 'denied')
+	OR (decision = 'approval_required'
+		AND status IN ('pending', 'approved', 'rejected', 'expired')));
+
+-- 4. evaluations and audit_events lose their workspace foreign key too:
+--    each check locked the workspace row FOR KEY SHARE, and every
+--    concurrent evaluation of a workspace locks the same row, so each one
+--    created a new MultiXact. Deleting a workspace still removes them, by
+--    this trigger instead of the cascade. A statement that was already
+--    inserting when the workspace went can commit a row after the trigger
+--    ran; every deleted workspace keeps a tombstone, and
+--    `agentnexus-cron deliver` sweeps such stragglers for the tombstones of
+--    the last day (core/workspace_sweep.c).
+ALTER TABLE evaluations DROP CONSTRAINT evaluations_workspace_id_fkey;
+ALTER TABLE audit_events DROP CONSTRAINT audit_events_workspace_id_fkey;
+CREATE INDEX workspace_tombstones_recent ON workspace_tombstones (deleted_at);
+
+CREATE FUNCTION workspaces_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO workspace_tombstones (workspace_id, name)
+	SELECT id, name FROM deleted_workspaces ON CONFLICT (workspace_id) DO NOTHING;
+	DELETE FROM evaluations WHERE workspace_id IN (SELECT id FROM deleted_workspaces);
+	DELETE FROM audit_events WHERE workspace_id IN (SELECT id FROM deleted_workspaces);
+	RETURN NULL;
+END $$;
+CREATE TRIGGER workspaces_deleted AFTER DELETE ON workspaces
+	REFERENCING OLD TABLE AS deleted_workspaces
+	FOR EACH STATEMENT EXECUTE FUNCTION workspaces_deleted();
+
+-- 5. The reminder job reads pending evaluations through
+--    evaluations_pending_expiry (pending rows are few); this narrower copy
+--    of it only cost every insert a predicate check.
+DROP INDEX evaluations_reminder_due;
