@@ -536,6 +536,45 @@ describe('API keys', () => {
     assert.deepEqual(types, ['api_key.created', 'api_key.revoked']);
   });
 
+  test('a key cached by the workers still honours a new policy, revocation and archiving at once', async () => {
+    // Each FastCGI worker caches the keys it verified (core/auth.c); the
+    // evaluation statement confirms them. Warm every worker of the pool.
+    const cw = await createWorkspace('agent-api-key-cache', { policy: { default: 'allow', rules: [] } });
+    const count = () => Number(psql(`SELECT count(*) FROM evaluations WHERE workspace_id = ${sqlLiteral(cw.id)}`));
+    for (let i = 0; i < 16; i++) {
+      const r = await evaluate(cw.agent.key, { action: 'email.send' });
+      assert.equal(r.json.decision, 'allow', r.text);
+    }
+    const p = await req('PUT', '/api/v1/policy', { key: cw.admin.key, body: { default: 'deny', rules: [] } });
+    assert.equal(p.status, 201, p.text);
+    for (let i = 0; i < 8; i++) {
+      const r = await evaluate(cw.agent.key, { action: 'email.send' });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.decision, 'deny', 'decided by the policy published since the key was cached');
+      assert.equal(r.json.policy.version, 2);
+    }
+    assert.equal(count(), 24);
+
+    psql(`UPDATE workspaces SET archived_at = now() WHERE id = ${sqlLiteral(cw.id)}`);
+    for (let i = 0; i < 8; i++) assertApiError(await evaluate(cw.agent.key, { action: 'email.send' }), 403, 'forbidden');
+    psql(`UPDATE workspaces SET archived_at = NULL WHERE id = ${sqlLiteral(cw.id)}`);
+    for (let i = 0; i < 8; i++) assert.equal((await evaluate(cw.agent.key, { action: 'email.send' })).status, 200);
+    assert.equal(count(), 32);
+
+    assert.match(revokeKey(cw.agent.id), /revoked/);
+    for (let i = 0; i < 8; i++) {
+      assertApiError(await evaluate(cw.agent.key, { action: 'email.send' }), 401, 'unauthorized');
+      // A request that would fail validation is refused for its key first.
+      assertApiError(await evaluate(cw.agent.key, { action: 42 }), 401, 'unauthorized');
+      assertApiError(
+        await evaluate(cw.agent.key, { action: 'email.send' }, { headers: { 'Idempotency-Key': 'k'.repeat(200) } }),
+        401,
+        'unauthorized',
+      );
+    }
+    assert.equal(count(), 32, 'refused requests wrote nothing');
+  });
+
   test('keys of an archived workspace → 403 forbidden; restored → accepted again', async () => {
     const arch = await createWorkspace('agent-api-archived', { policy: POLICY });
     const before = await evaluate(arch.agent.key, { action: 'email.send' });
