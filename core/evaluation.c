@@ -48,8 +48,9 @@ static const char SQL_INSERT[] =
 	"  matched_rule, matched_rule_index, reason, decision, status, action_hash, approval,"
 	"  expires_at, decided_at, idempotency_key, idempotency_fingerprint, response_body)"
 	" SELECT $1::uuid, $2::uuid, $3::uuid, $4::timestamptz, $5, $6, $7, $8::numeric, $9, $10,"
-	"  coalesce($11::jsonb, '{}'), $12, $13::uuid, $14::int, $15, $16::int, $17, $18, $19,"
-	"  $20, $21::jsonb, $22::timestamptz, CASE WHEN $19 IN ('allowed', 'denied')"
+	"  coalesce($11::jsonb, '{}'), $12, $13::uuid, $14::int, $15, $16::int, $17, $18::text,"
+	"  $19::text, $20, $21::jsonb, $22::timestamptz, CASE WHEN $19::text IN ('allowed', "
+	"'denied')"
 	"  THEN $4::timestamptz END, NULLIF($23, ''), NULLIF($24, ''),"
 	"  CASE WHEN $23 <> '' THEN $25 END FROM k"
 	" ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
@@ -62,7 +63,7 @@ static const char SQL_INSERT[] =
 	" dlt AS ("
 	" INSERT INTO analytics_deltas (workspace_id, day, decision, status, action, matched_rule, "
 	"n)"
-	" SELECT $2::uuid, ($4::timestamptz AT TIME ZONE 'UTC')::date, $18, $19, $5,"
+	" SELECT $2::uuid, ($4::timestamptz AT TIME ZONE 'UTC')::date, $18::text, $19::text, $5,"
 	"  coalesce($15, ''), 1 FROM ins)"
 	" SELECT (SELECT count(*) FROM k) || ' ' || (SELECT count(*) FROM ins)";
 
