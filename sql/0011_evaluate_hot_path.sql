@@ -74,3 +74,8 @@ CREATE TRIGGER workspaces_deleted AFTER DELETE ON workspaces
 --    evaluations_pending_expiry (pending rows are few); this narrower copy
 --    of it only cost every insert a predicate check.
 DROP INDEX evaluations_reminder_due;
+
+-- 6. The retention purge finds old evaluations per workspace through
+--    evaluations_ws_created (core/retention.c), so every allowed or denied
+--    evaluation no longer pays for an index on created_at alone.
+DROP INDEX evaluations_terminal_age;
