@@ -57,6 +57,7 @@ function sealOldWay(n) {
 
 describe('migration 0012 keeps chains sealed before it verifiable', () => {
   let oldDir;
+  let ws;
   before(() => {
     sh(`$ANX_PSQL_ADMIN -c 'CREATE DATABASE ${dbName} OWNER ${env.DATABASE_URL.match(/^postgresql:\/\/([^:@]+)/)[1]}'`);
     oldDir = mkdtempSync(path.join(os.tmpdir(), 'anx-sql-'));
@@ -107,5 +108,26 @@ describe('migration 0012 keeps chains sealed before it verifiable', () => {
     assert.match(r.stdout, /unsealed events: 0\b/);
     assert.equal(q(`SELECT string_agg(seq::text, ',' ORDER BY seq) FROM audit_seals WHERE workspace_id = ${sqlLiteral(a)}`), '1,2,3,4,5,6,7,8');
     assert.equal(q(`SELECT seq FROM audit_chain_heads WHERE workspace_id = ${sqlLiteral(b)}`), '5');
+    ws = { a, b };
+  });
+
+  test('a retention purge deletes old events with their seals and anchors the chain', () => {
+    // Age the first three events of A past RETENTION_AUDIT_DAYS (730). Their
+    // hashes no longer match, but they are about to go: the anchor keeps the
+    // hash of the last purged seal and verification starts after it.
+    q(
+      `UPDATE audit_events SET created_at = created_at - interval '800 days' WHERE id IN` +
+        ` (SELECT event_id FROM audit_seals WHERE workspace_id = ${sqlLiteral(ws.a)} AND seq <= 3)`
+    );
+    const r = cron('purge');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /audit_events=3\b/, r.stdout);
+    assert.equal(q(`SELECT min(seq) || '-' || max(seq) FROM audit_seals WHERE workspace_id = ${sqlLiteral(ws.a)}`), '4-8');
+    assert.equal(q(`SELECT count(*) FROM audit_events WHERE workspace_id = ${sqlLiteral(ws.a)}`), '5');
+    assert.equal(q(`SELECT count(*) FROM audit_seals WHERE workspace_id = ${sqlLiteral(ws.b)}`), '5', 'B untouched');
+    assert.equal(q(`SELECT seq FROM audit_chain_anchors WHERE workspace_id = ${sqlLiteral(ws.a)}`), '3');
+    const v = cron('verify-audit');
+    assert.equal(v.status, 0, `verifies from the anchor: ${v.stdout}${v.stderr}`);
+    assert.match(v.stdout, /verified events: 10\b/);
   });
 });
