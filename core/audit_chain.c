@@ -15,14 +15,16 @@
 #include "jcs.h"
 #include "log.h"
 
-#define SEAL_LOCK_KEY "7268010102"
+#define SEAL_LOCK_KEY "7268010102" /* also taken by sql/0012_audit_seals.sql */
 #define VERIFY_PAGE   "5000"
 
-/* The columns that make up the canonical event, in a fixed order. */
+/* The columns that make up the canonical event, in a fixed order, of the
+ * audit_events row aliased "e". */
 #define EVENT_COLS                                                                                 \
-	"id::text, workspace_id::text, "                                                           \
-	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "            \
-	"actor_type, actor_id, event_type, subject_type, subject_id, data::text, request_id"
+	"e.id::text, e.workspace_id::text, "                                                       \
+	"to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "          \
+	"e.actor_type, e.actor_id, e.event_type, e.subject_type, e.subject_id, e.data::text, "     \
+	"e.request_id"
 enum {
 	C_ID,
 	C_WS,
@@ -38,23 +40,28 @@ enum {
 };
 
 static const char SQL_LOCK[] = "SELECT pg_try_advisory_xact_lock($1::bigint)";
-static const char SQL_PENDING[] =
-	"SELECT " EVENT_COLS " FROM audit_events"
-	" WHERE hash IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())"
-	" ORDER BY txid, id LIMIT "
-	"2000";
+static const char SQL_CURSOR[] = "SELECT txid::text, event_id FROM audit_seal_cursor";
+/* The events after the cursor that no running or future transaction can
+ * precede any more, in chain order; walks audit_events_txid. */
+static const char SQL_PENDING[] = "SELECT " EVENT_COLS ", e.txid::text FROM audit_events e"
+				  " WHERE (e.txid, e.id) > ($1::xid8, $2::bigint)"
+				  " AND e.txid < pg_snapshot_xmin(pg_current_snapshot())"
+				  " ORDER BY e.txid, e.id LIMIT "
+				  "2000";
 static const char SQL_HEAD[] =
 	"SELECT seq, encode(hash, 'hex') FROM audit_chain_heads WHERE workspace_id = $1";
 static const char SQL_SEAL[] =
-	"UPDATE audit_events a SET seq = u.seq, prev_hash = decode(u.prev, 'hex'),"
-	" hash = decode(u.h, 'hex'), sealed_at = now()"
-	" FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, seq, prev, h)"
-	" WHERE a.id = u.id AND a.hash IS NULL";
+	"INSERT INTO audit_seals (workspace_id, seq, event_id, prev_hash, hash)"
+	" SELECT u.ws, u.seq, u.id, decode(u.prev, 'hex'), decode(u.h, 'hex')"
+	" FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[], $5::text[])"
+	" AS u(ws, seq, id, prev, h)";
 static const char SQL_SET_HEAD[] =
 	"INSERT INTO audit_chain_heads (workspace_id, seq, hash, updated_at)"
 	" VALUES ($1, $2::bigint, decode($3, 'hex'), now())"
 	" ON CONFLICT (workspace_id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash,"
 	" updated_at = now()";
+static const char SQL_SET_CURSOR[] =
+	"UPDATE audit_seal_cursor SET txid = $1::xid8, event_id = $2::bigint, updated_at = now()";
 
 /* The chain position of one workspace while a batch is sealed. */
 struct head {
@@ -143,17 +150,132 @@ find_head(struct anx_db *db, struct head *heads, size_t *nheads, size_t cap, con
 	return h;
 }
 
+/* The batch being sealed, as PostgreSQL array literals for SQL_SEAL. */
+struct batch {
+	struct anx_buf ws, seqs, ids, prevs, hashes;
+	int n;
+};
+
+static void
+batch_init(struct batch *b)
+{
+	anx_buf_init(&b->ws, 0);
+	anx_buf_init(&b->seqs, 0);
+	anx_buf_init(&b->ids, 0);
+	anx_buf_init(&b->prevs, 0);
+	anx_buf_init(&b->hashes, 0);
+	b->n = 0;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	anx_buf_free(&b->ws);
+	anx_buf_free(&b->seqs);
+	anx_buf_free(&b->ids);
+	anx_buf_free(&b->prevs);
+	anx_buf_free(&b->hashes);
+}
+
+/* Appends the seal (ws, seq, id, prev, hash) to the batch. */
+static void
+batch_add(struct batch *b, const char *ws, long long seq, const char *id,
+	const unsigned char prev[ANX_SHA256_LEN], const unsigned char hash[ANX_SHA256_LEN])
+{
+	const char *sep = b->n ? "," : "{";
+	char hex[ANX_SHA256_HEX_LEN + 1];
+
+	anx_buf_printf(&b->ws, "%s%s", sep, ws);
+	anx_buf_printf(&b->seqs, "%s%lld", sep, seq);
+	anx_buf_printf(&b->ids, "%s%s", sep, id);
+	anx_hex_encode(prev, ANX_SHA256_LEN, hex);
+	anx_buf_printf(&b->prevs, "%s%s", sep, hex);
+	anx_hex_encode(hash, ANX_SHA256_LEN, hex);
+	anx_buf_printf(&b->hashes, "%s%s", sep, hex);
+	b->n++;
+}
+
+/* Closes the array literals and inserts the seals. */
+static enum anx_err
+batch_insert(struct anx_db *db, struct batch *b)
+{
+	anx_buf_puts(&b->ws, "}");
+	anx_buf_puts(&b->seqs, "}");
+	anx_buf_puts(&b->ids, "}");
+	anx_buf_puts(&b->prevs, "}");
+	anx_buf_puts(&b->hashes, "}");
+	if (anx_buf_failed(&b->ws) || anx_buf_failed(&b->seqs) || anx_buf_failed(&b->ids) ||
+		anx_buf_failed(&b->prevs) || anx_buf_failed(&b->hashes))
+		return ANX_ERR_NOMEM;
+	{
+		const char *p[5] = { b->ws.data, b->seqs.data, b->ids.data, b->prevs.data,
+			b->hashes.data };
+		return anx_db_exec(db, SQL_SEAL, 5, p, NULL);
+	}
+}
+
+/* Records the new chain heads of the workspaces the batch touched. */
+static enum anx_err
+store_heads(struct anx_db *db, const struct head *heads, size_t nheads)
+{
+	enum anx_err err;
+
+	for (size_t i = 0; i < nheads; i++) {
+		char seq[24], hex[ANX_SHA256_HEX_LEN + 1];
+		const char *p[3] = { heads[i].ws, seq, hex };
+
+		if (!heads[i].dirty)
+			continue;
+		snprintf(seq, sizeof(seq), "%lld", heads[i].seq);
+		anx_hex_encode(heads[i].hash, ANX_SHA256_LEN, hex);
+		if ((err = anx_db_exec(db, SQL_SET_HEAD, 3, p, NULL)) != ANX_OK)
+			return err;
+	}
+	return ANX_OK;
+}
+
+/*
+ * Reads the events after the sealer's cursor into *res (caller
+ * PQclear()s). ANX_ERR_INTERNAL if the cursor row is missing.
+ */
+static enum anx_err
+pending(struct anx_db *db, PGresult **res)
+{
+	PGresult *cur;
+	enum anx_err err;
+
+	*res = NULL;
+	if ((err = anx_db_exec(db, SQL_CURSOR, 0, NULL, &cur)) != ANX_OK)
+		return err;
+	if (PQntuples(cur) != 1) {
+		anx_log(ANX_LOG_ERROR, "audit_seal_cursor_missing", ANX_LF_END);
+		PQclear(cur);
+		return ANX_ERR_INTERNAL;
+	}
+	{
+		const char *p[2] = { PQgetvalue(cur, 0, 0), PQgetvalue(cur, 0, 1) };
+		err = anx_db_exec(db, SQL_PENDING, 2, p, res);
+	}
+	PQclear(cur);
+	return err;
+}
+
 struct seal_ctx {
 	int sealed;
 };
 
+/*
+ * One batch, in one transaction under the sealer's advisory lock: chain
+ * the pending events onto their workspaces' heads, insert their seals,
+ * move the heads and the cursor to the batch's last event.
+ */
 static enum anx_err
 seal_tx(struct anx_db *db, void *arg)
 {
 	struct seal_ctx *c = arg;
 	const char *lockp[1] = { SEAL_LOCK_KEY };
-	struct anx_buf ids, seqs, prevs, hashes;
 	struct head *heads = NULL, *h;
+	struct batch b;
 	size_t nheads = 0;
 	PGresult *res = NULL;
 	enum anx_err err;
@@ -161,15 +283,12 @@ seal_tx(struct anx_db *db, void *arg)
 	int n;
 
 	c->sealed = 0;
-	anx_buf_init(&ids, 0);
-	anx_buf_init(&seqs, 0);
-	anx_buf_init(&prevs, 0);
-	anx_buf_init(&hashes, 0);
+	batch_init(&b);
 	if ((err = anx_db_value(db, SQL_LOCK, 1, lockp, flag, sizeof(flag))) != ANX_OK)
 		goto out;
 	if (strcmp(flag, "t") != 0)
 		goto out; /* another sealer is at work */
-	if ((err = anx_db_exec(db, SQL_PENDING, 0, NULL, &res)) != ANX_OK)
+	if ((err = pending(db, &res)) != ANX_OK)
 		goto out;
 	if ((n = PQntuples(res)) == 0)
 		goto out;
@@ -177,14 +296,8 @@ seal_tx(struct anx_db *db, void *arg)
 		err = ANX_ERR_NOMEM;
 		goto out;
 	}
-	anx_buf_puts(&ids, "{");
-	anx_buf_puts(&seqs, "{");
-	anx_buf_puts(&prevs, "{");
-	anx_buf_puts(&hashes, "{");
 	for (int r = 0; r < n; r++) {
 		unsigned char hash[ANX_SHA256_LEN];
-		char hex[ANX_SHA256_HEX_LEN + 1];
-		const char *sep = r ? "," : "";
 
 		if ((h = find_head(db, heads, &nheads, (size_t)n, PQgetvalue(res, r, C_WS),
 			     &err)) == NULL)
@@ -195,49 +308,24 @@ seal_tx(struct anx_db *db, void *arg)
 			err = ANX_ERR_INTERNAL;
 			goto out;
 		}
-		anx_buf_printf(&ids, "%s%s", sep, PQgetvalue(res, r, C_ID));
-		anx_buf_printf(&seqs, "%s%lld", sep, h->seq + 1);
-		anx_hex_encode(h->hash, ANX_SHA256_LEN, hex);
-		anx_buf_printf(&prevs, "%s%s", sep, hex);
-		anx_hex_encode(hash, ANX_SHA256_LEN, hex);
-		anx_buf_printf(&hashes, "%s%s", sep, hex);
+		batch_add(&b, h->ws, h->seq + 1, PQgetvalue(res, r, C_ID), h->hash, hash);
 		h->seq++;
 		memcpy(h->hash, hash, sizeof(hash));
 		h->dirty = 1;
 	}
-	anx_buf_puts(&ids, "}");
-	anx_buf_puts(&seqs, "}");
-	anx_buf_puts(&prevs, "}");
-	anx_buf_puts(&hashes, "}");
-	if (anx_buf_failed(&ids) || anx_buf_failed(&seqs) || anx_buf_failed(&prevs) ||
-		anx_buf_failed(&hashes)) {
-		err = ANX_ERR_NOMEM;
+	if ((err = batch_insert(db, &b)) != ANX_OK ||
+		(err = store_heads(db, heads, nheads)) != ANX_OK)
 		goto out;
-	}
 	{
-		const char *p[4] = { ids.data, seqs.data, prevs.data, hashes.data };
-		if ((err = anx_db_exec(db, SQL_SEAL, 4, p, NULL)) != ANX_OK)
-			goto out;
-	}
-	for (size_t i = 0; i < nheads; i++) {
-		char seq[24], hex[ANX_SHA256_HEX_LEN + 1];
-		const char *p[3] = { heads[i].ws, seq, hex };
-
-		if (!heads[i].dirty)
-			continue;
-		snprintf(seq, sizeof(seq), "%lld", heads[i].seq);
-		anx_hex_encode(heads[i].hash, ANX_SHA256_LEN, hex);
-		if ((err = anx_db_exec(db, SQL_SET_HEAD, 3, p, NULL)) != ANX_OK)
+		const char *p[2] = { PQgetvalue(res, n - 1, C__N), PQgetvalue(res, n - 1, C_ID) };
+		if ((err = anx_db_exec(db, SQL_SET_CURSOR, 2, p, NULL)) != ANX_OK)
 			goto out;
 	}
 	c->sealed = n;
 out:
 	PQclear(res);
 	free(heads);
-	anx_buf_free(&ids);
-	anx_buf_free(&seqs);
-	anx_buf_free(&prevs);
-	anx_buf_free(&hashes);
+	batch_free(&b);
 	return err;
 }
 
@@ -251,17 +339,56 @@ anx_audit_seal(struct anx_db *db, int *sealed)
 	return err;
 }
 
+static const char SQL_SNAPSHOT[] = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 static const char SQL_WORKSPACES[] =
 	"SELECT w.id::text, h.seq, encode(h.hash, 'hex'), a.seq, encode(a.hash, 'hex')"
 	" FROM workspaces w LEFT JOIN audit_chain_heads h ON h.workspace_id = w.id"
 	" LEFT JOIN audit_chain_anchors a ON a.workspace_id = w.id"
 	" WHERE $1::uuid IS NULL OR w.id = $1::uuid ORDER BY w.id";
+/* The seals of a workspace in chain order with their events (NULL columns
+ * when the event is gone). */
 static const char SQL_CHAIN_PAGE[] =
-	"SELECT " EVENT_COLS ", seq, encode(prev_hash, 'hex'), encode(hash, 'hex')"
-	" FROM audit_events WHERE workspace_id = $1 AND seq > $2::bigint AND seq IS NOT NULL"
-	" ORDER BY seq LIMIT " VERIFY_PAGE;
-static const char SQL_UNSEALED[] = "SELECT count(*) FROM audit_events WHERE hash IS NULL"
-				   " AND ($1::uuid IS NULL OR workspace_id = $1::uuid)";
+	"SELECT " EVENT_COLS ", s.seq, encode(s.prev_hash, 'hex'), encode(s.hash, 'hex'),"
+	" s.event_id FROM audit_seals s LEFT JOIN audit_events e ON e.id = s.event_id"
+	" WHERE s.workspace_id = $1 AND s.seq > $2::bigint ORDER BY s.seq LIMIT " VERIFY_PAGE;
+enum { C_SEQ = C__N, C_PREV, C_HASH, C_EVENT };
+/* Events without a seal: how many, and the first one that sorts before the
+ * sealer's cursor (it will never be sealed). */
+static const char SQL_UNSEALED[] =
+	"WITH u AS (SELECT e.id, e.workspace_id, (e.txid, e.id) <= (c.txid, c.event_id) AS behind"
+	" FROM audit_events e CROSS JOIN audit_seal_cursor c"
+	" WHERE ($1::uuid IS NULL OR e.workspace_id = $1::uuid)"
+	" AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id))"
+	" SELECT (SELECT count(*) FROM u),"
+	" (SELECT workspace_id::text || ': event id ' || id FROM u WHERE behind ORDER BY id LIMIT "
+	"1)";
+
+/* Checks one seal (row r of a SQL_CHAIN_PAGE result) against the chain so
+ * far (prev, last); on success fills calc with its hash. Returns NULL or
+ * why the link is broken. */
+static const char *
+check_link(PGresult *res, int r, long long last, const unsigned char prev[ANX_SHA256_LEN],
+	unsigned char calc[ANX_SHA256_LEN])
+{
+	char prev_hex[ANX_SHA256_HEX_LEN + 1], calc_hex[ANX_SHA256_HEX_LEN + 1];
+	long long seq = strtoll(PQgetvalue(res, r, C_SEQ), NULL, 10);
+
+	if (seq <= last)
+		return "repeated sequence number";
+	if (seq != last + 1)
+		return "sequence gap (a seal is missing)";
+	if (PQgetisnull(res, r, C_ID))
+		return "the sealed event was deleted";
+	anx_hex_encode(prev, ANX_SHA256_LEN, prev_hex);
+	if (strcmp(PQgetvalue(res, r, C_PREV), prev_hex) != 0)
+		return "prev_hash does not match the previous event";
+	if (event_hash(res, r, seq, prev, calc) != 0)
+		return "the event cannot be canonicalised";
+	anx_hex_encode(calc, ANX_SHA256_LEN, calc_hex);
+	if (strcmp(calc_hex, PQgetvalue(res, r, C_HASH)) != 0)
+		return "hash does not match the event's content";
+	return NULL;
+}
 
 /* Walks one workspace's chain from genesis, or from the anchor a
  * retention purge left (anchor_seq/anchor_hash, NULL if none); fills
@@ -271,7 +398,7 @@ verify_one(struct anx_db *db, const char *ws, const char *head_seq, const char *
 	const char *anchor_seq, const char *anchor_hash, struct anx_audit_report *rep)
 {
 	unsigned char prev[ANX_SHA256_LEN] = { 0 }, calc[ANX_SHA256_LEN];
-	char prev_hex[ANX_SHA256_HEX_LEN + 1], calc_hex[ANX_SHA256_HEX_LEN + 1], after[24];
+	char prev_hex[ANX_SHA256_HEX_LEN + 1], after[24];
 	long long last = 0;
 	enum anx_err err;
 	PGresult *res;
@@ -279,7 +406,6 @@ verify_one(struct anx_db *db, const char *ws, const char *head_seq, const char *
 	if (anchor_seq && *anchor_seq) {
 		last = strtoll(anchor_seq, NULL, 10);
 		anx_hex_decode(anchor_hash, ANX_SHA256_HEX_LEN, prev, sizeof(prev));
-		memcpy(calc, prev, sizeof(calc));
 	}
 
 	for (;;) {
@@ -291,39 +417,26 @@ verify_one(struct anx_db *db, const char *ws, const char *head_seq, const char *
 			return err;
 		n = PQntuples(res);
 		for (int r = 0; r < n; r++) {
-			long long seq = strtoll(PQgetvalue(res, r, C__N), NULL, 10);
-			const char *id = PQgetvalue(res, r, C_ID);
-			const char *why = NULL;
+			const char *why = check_link(res, r, last, prev, calc);
 
-			anx_hex_encode(prev, ANX_SHA256_LEN, prev_hex);
-			if (seq != last + 1)
-				why = "sequence gap (an event is missing)";
-			else if (strcmp(PQgetvalue(res, r, C__N + 1), prev_hex) != 0)
-				why = "prev_hash does not match the previous event";
-			else if (event_hash(res, r, seq, prev, calc) != 0)
-				why = "the event cannot be canonicalised";
-			else {
-				anx_hex_encode(calc, ANX_SHA256_LEN, calc_hex);
-				if (strcmp(calc_hex, PQgetvalue(res, r, C__N + 2)) != 0)
-					why = "hash does not match the event's content";
-			}
 			if (why) {
 				snprintf(rep->first_broken, sizeof(rep->first_broken),
-					"workspace %s: event id %s (seq %lld): %s", ws, id, seq,
+					"workspace %s: event id %s (seq %s): %s", ws,
+					PQgetvalue(res, r, C_EVENT), PQgetvalue(res, r, C_SEQ),
 					why);
 				rep->broken = 1;
 				PQclear(res);
 				return ANX_OK;
 			}
 			memcpy(prev, calc, sizeof(prev));
-			last = seq;
+			last++;
 			rep->verified++;
 		}
 		PQclear(res);
 		if (n < atoi(VERIFY_PAGE))
 			break;
 	}
-	/* The head guards the tail: removing the newest events shows here. */
+	/* The head guards the tail: removing the newest seals shows here. */
 	if (head_seq && *head_seq) {
 		anx_hex_encode(prev, ANX_SHA256_LEN, prev_hex);
 		if (strtoll(head_seq, NULL, 10) != last || strcmp(head_hash, prev_hex) != 0) {
@@ -341,15 +454,48 @@ verify_one(struct anx_db *db, const char *ws, const char *head_seq, const char *
 	return ANX_OK;
 }
 
-enum anx_err
-anx_audit_verify(struct anx_db *db, const char *workspace_id, struct anx_audit_report *rep)
+/* Counts the events not sealed yet; one that sorts before the cursor can
+ * never be sealed and breaks the chain. */
+static enum anx_err
+verify_unsealed(struct anx_db *db, const char *workspace_id, struct anx_audit_report *rep)
 {
 	const char *p[1] = { workspace_id };
 	enum anx_err err;
 	PGresult *res;
-	char count[24];
+
+	if ((err = anx_db_exec(db, SQL_UNSEALED, 1, p, &res)) != ANX_OK)
+		return err;
+	rep->unsealed = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (!rep->broken && !PQgetisnull(res, 0, 1)) {
+		snprintf(rep->first_broken, sizeof(rep->first_broken),
+			"workspace %s: not sealed but behind the sealer's position (inserted "
+			"with an old txid?)",
+			PQgetvalue(res, 0, 1));
+		rep->broken = 1;
+	}
+	PQclear(res);
+	return ANX_OK;
+}
+
+struct verify_ctx {
+	const char *workspace_id;
+	struct anx_audit_report *rep;
+};
+
+/* The whole walk, on one snapshot so the seals, heads and cursor agree
+ * while the sealer keeps going. */
+static enum anx_err
+verify_tx(struct anx_db *db, void *arg)
+{
+	struct verify_ctx *c = arg;
+	struct anx_audit_report *rep = c->rep;
+	const char *p[1] = { c->workspace_id };
+	enum anx_err err;
+	PGresult *res;
 
 	memset(rep, 0, sizeof(*rep));
+	if ((err = anx_db_exec(db, SQL_SNAPSHOT, 0, NULL, NULL)) != ANX_OK)
+		return err;
 	if ((err = anx_db_exec(db, SQL_WORKSPACES, 1, p, &res)) != ANX_OK)
 		return err;
 	for (int r = 0; r < PQntuples(res) && !rep->broken; r++) {
@@ -365,8 +511,18 @@ anx_audit_verify(struct anx_db *db, const char *workspace_id, struct anx_audit_r
 	PQclear(res);
 	if (err != ANX_OK)
 		return err;
-	if ((err = anx_db_value(db, SQL_UNSEALED, 1, p, count, sizeof(count))) != ANX_OK)
-		return err;
-	rep->unsealed = strtoll(count, NULL, 10);
-	return ANX_OK;
+	return verify_unsealed(db, c->workspace_id, rep);
+}
+
+enum anx_err
+anx_audit_verify(struct anx_db *db, const char *workspace_id, struct anx_audit_report *rep)
+{
+	struct verify_ctx c = { workspace_id, rep };
+
+	memset(rep, 0, sizeof(*rep));
+	if (anx_db_in_tx(db)) {
+		anx_log(ANX_LOG_ERROR, "audit_verify_in_tx", ANX_LF_END);
+		return ANX_ERR_INTERNAL;
+	}
+	return anx_db_tx(db, verify_tx, &c);
 }

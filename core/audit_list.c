@@ -36,13 +36,14 @@ const struct anx_filter_def anx_audit_filter_defs[ANX_AF__N] = {
  * (inclusive date), $7 and $8 the keyset position, $9 the limit.
  */
 #define AL_SELECT                                                                                  \
-	"SELECT a.id, a.seq, " ANX_SQL_TS("a.created_at") ", " DISP(                               \
+	"SELECT a.id, s.seq, " ANX_SQL_TS("a.created_at") ", " DISP(                               \
 		"a.created_at") ","                                                                \
 				" a.event_type, a.actor_type, a.actor_id, " ANX_AUDIT_ACTOR_EXPR   \
 				", a.subject_type,"                                                \
-				" a.subject_id, a.data::text, a.request_id, a.hash IS NOT NULL, "  \
-				"encode(a.hash, 'hex')"                                            \
+				" a.subject_id, a.data::text, a.request_id, s.hash IS NOT NULL, "  \
+				"encode(s.hash, 'hex')"                                            \
 				" FROM audit_events a" ANX_AUDIT_ACTOR_JOIN                        \
+				" LEFT JOIN audit_seals s ON s.event_id = a.id"                    \
 				" WHERE a.workspace_id = $1"
 #define AL_REST                                                                                    \
 	" AND ($2::text IS NULL OR a.event_type = $2) AND ($3::text IS NULL OR a.actor_id = $3)"   \
@@ -85,7 +86,8 @@ static const char SQL_TYPES[] =
 
 static const char SQL_STATUS[] =
 	"SELECT (SELECT seq FROM audit_chain_heads WHERE workspace_id = $1),"
-	" (SELECT count(*) FROM audit_events WHERE hash IS NULL AND workspace_id = $1),"
+	" (SELECT count(*) FROM audit_seal_cursor c JOIN audit_events e"
+	"  ON (e.txid, e.id) > (c.txid, c.event_id) WHERE e.workspace_id = $1),"
 	" " ANX_SQL_TS("v.verified_at") ", " DISP(
 		"v.verified_at") ", coalesce(u.email, ''),"
 				 " v.verified, v.unsealed, v.broken, v.first_broken, v.ms"

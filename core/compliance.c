@@ -328,15 +328,16 @@ static const char SQL_S_APPROVALS[] =
 						    "r.evaluation_id AND s.idx = r.stage_idx"
 						    " LEFT JOIN users u ON u.id = r.user_id ORDER "
 						    "BY r.asked_at DESC, r.id DESC";
-static const char SQL_S_AUDIT[] = "SELECT a.seq, " ANX_SQL_TS(
+static const char SQL_S_AUDIT[] = "SELECT s.seq, " ANX_SQL_TS(
 	"a.created_at") " AS created_at, a.actor_type,"
 			" " ANX_AUDIT_ACTOR_EXPR
 			" AS actor, a.event_type, a.subject_type, a.subject_id,"
-			" a.request_id, encode(a.hash, 'hex') AS hash, left(a.data::text, 2000) AS "
+			" a.request_id, encode(s.hash, 'hex') AS hash, left(a.data::text, 2000) AS "
 			"data"
 			" FROM (SELECT * FROM audit_events WHERE workspace_id = $1" IN_PERIOD(
 				"created_at") " ORDER BY created_at DESC, id DESC LIMIT 1000) "
 					      "a" ANX_AUDIT_ACTOR_JOIN
+					      " LEFT JOIN audit_seals s ON s.event_id = a.id"
 					      " ORDER BY a.created_at DESC, a.id DESC";
 /* URLs lose their query and any userinfo: they can carry tokens. */
 static const char SQL_S_DELIVERIES[] = "SELECT id AS delivery_id, " ANX_SQL_TS(

@@ -44,20 +44,27 @@ static const char SQL_PURGE_IDEM[] =
 	" WHERE idempotency_key IS NOT NULL AND created_at < now() - interval '48 hours'"
 	" LIMIT " B ")";
 /* Audit: per workspace, the newest sealed event old enough to go marks
- * the cut; it becomes the anchor, then everything up to it is deleted. */
+ * the cut; its seal becomes the anchor, then every event up to it is
+ * deleted together with its seal. Unsealed events are never purged. */
 static const char SQL_AUDIT_CUTS[] =
-	"SELECT workspace_id, max(seq) FROM audit_events WHERE hash IS NOT NULL"
-	" AND created_at < now() - make_interval(days => $1::int) GROUP BY workspace_id";
+	"SELECT s.workspace_id, max(s.seq) FROM audit_seals s JOIN audit_events e ON e.id = "
+	"s.event_id"
+	" WHERE e.created_at < now() - make_interval(days => $1::int) GROUP BY s.workspace_id";
 static const char SQL_AUDIT_ANCHOR[] =
 	"INSERT INTO audit_chain_anchors (workspace_id, seq, hash, purged_before)"
-	" SELECT workspace_id, seq, hash, now() - make_interval(days => $3::int) FROM audit_events"
+	" SELECT workspace_id, seq, hash, now() - make_interval(days => $3::int) FROM audit_seals"
 	" WHERE workspace_id = $1 AND seq = $2::bigint"
 	" ON CONFLICT (workspace_id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash,"
 	" purged_before = EXCLUDED.purged_before, updated_at = now()"
 	" WHERE audit_chain_anchors.seq < EXCLUDED.seq";
+/* One batch of the oldest seals up to the cut and their events: seals
+ * deleted, events deleted. */
 static const char SQL_AUDIT_PURGE[] =
-	"DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE workspace_id = $1"
-	" AND hash IS NOT NULL AND seq <= $2::bigint LIMIT " B ")";
+	"WITH s AS (DELETE FROM audit_seals WHERE workspace_id = $1 AND seq IN"
+	" (SELECT seq FROM audit_seals WHERE workspace_id = $1 AND seq <= $2::bigint"
+	" ORDER BY seq LIMIT " B ") RETURNING event_id),"
+	" e AS (DELETE FROM audit_events WHERE id IN (SELECT event_id FROM s) RETURNING 1)"
+	" SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM e)";
 
 static int
 env_days(const char *name, int def, int *out, char *err, size_t errlen)
@@ -159,14 +166,14 @@ purge_audit(struct anx_db *db, int days, int dry_run, long long *total)
 			break;
 		for (;;) {
 			PGresult *res;
-			long long got;
+			long long seals;
 
 			if ((err = anx_db_exec(db, SQL_AUDIT_PURGE, 2, pp, &res)) != ANX_OK)
 				break;
-			got = strtoll(PQcmdTuples(res), NULL, 10);
+			seals = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+			*total += strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 			PQclear(res);
-			*total += got;
-			if (got < ANX_PURGE_BATCH)
+			if (seals < ANX_PURGE_BATCH)
 				break;
 		}
 	}

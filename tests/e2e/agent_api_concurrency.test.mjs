@@ -5,9 +5,9 @@
 // `agentnexus-cron verify-audit` accepts, with every event sealed exactly once.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { headerValues, psql, waitFor } from './lib/stack.mjs';
+import { headerValues, psql } from './lib/stack.mjs';
 import { assertMatchesSpec } from './lib/openapi.mjs';
-import { auditEvents, call, createWorkspace, mintKey, sqlLiteral, uniq, verifyAudit } from './lib/workspace.mjs';
+import { auditEvents, call, createWorkspace, mintKey, sqlLiteral, uniq, verifyAudit, waitSealed } from './lib/workspace.mjs';
 
 const POLICY = {
   default: 'allow',
@@ -120,10 +120,7 @@ describe('8 parallel writers keep the audit chain verifiable', () => {
     const all = await Promise.all(keys.map((_, i) => writer(i)));
     const sum = (k) => all.reduce((a, c) => a + c[k], 0);
     // Wait for the sealer (agentnexus-cron deliver --watch) to chain everything.
-    await waitFor(
-      () => psql(`SELECT count(*) FROM audit_events WHERE workspace_id = ${sqlLiteral(ws.id)} AND hash IS NULL`) === '0',
-      { timeout: 20000, interval: 200, what: 'every audit event of the workspace to be sealed' }
-    );
+    await waitSealed(ws.id);
     const events = auditEvents(ws.id);
     const byType = (t) => events.filter((e) => e.event_type === t).length;
     assert.equal(byType('evaluation.created'), sum('evaluations'));

@@ -471,6 +471,19 @@ test('audit log: filters and pages in the URL, CSV export quoted and formula-saf
   const probe = csv.find((r) => r[9].includes(rid));
   assert.ok(probe, 'the probe event is exported');
   assert.equal(probe[9], `'${rid}`, 'a cell starting with - is prefixed with a quote');
+  // Once sealed, every row carries its seal's seq and hash (audit_seals).
+  await waitFor(
+    () => psql(`SELECT count(*) FROM audit_events e WHERE e.workspace_id = ${lit(ws)} AND NOT EXISTS (SELECT 1 FROM audit_seals x WHERE x.event_id = e.id)`) === '0',
+    { timeout: 20000, interval: 200, what: 'the sealer' }
+  );
+  csv = parseCsv((await b.get(`/dashboard/audit/export.csv?ws=${ws}`)).text);
+  const sealed = new Map(
+    psql(`SELECT event_id || ' ' || seq || ' ' || encode(hash, 'hex') FROM audit_seals WHERE workspace_id = ${lit(ws)}`)
+      .split('\n')
+      .map((l) => l.split(' '))
+      .map(([id, seq, hash]) => [id, [seq, hash]])
+  );
+  assert.ok(csv.length > 1 && csv.slice(1).every((r) => sealed.has(r[0]) && sealed.get(r[0])[0] === r[1] && sealed.get(r[0])[1] === r[11]), 'seq and hash of every row come from its seal');
   assertStatus(await b.get(`/dashboard/audit/export.csv?ws=${ws}&from=nope`), 400, 'bad export filter');
 
   // Verify now: stores and shows the result (the sealer may still be behind).

@@ -12,7 +12,7 @@
 // `agentnexus-cron create-key` (so only their SHA-256 is stored, as in production).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { api, env, headerValues, psql, sh } from './stack.mjs';
+import { api, env, headerValues, psql, sh, waitFor } from './stack.mjs';
 
 /** A random suffix for names and idempotency keys. */
 export function uniq(prefix = 'e2e') {
@@ -192,14 +192,38 @@ export function actionHash(input) {
   );
 }
 
-/** Every audit event of a workspace, oldest first: [{id, event_type, subject_id, seq, data}]. */
+/**
+ * Every audit event of a workspace, oldest first: [{id, event_type, subject_id,
+ * actor_type, actor_id, seq, hash, data}]; seq and hash come from the event's
+ * seal (audit_seals), null while it is not sealed yet.
+ */
 export function auditEvents(workspaceId) {
   const out = psql(
-    `SELECT coalesce(json_agg(json_build_object('id', id, 'event_type', event_type, 'subject_id', subject_id,` +
-      ` 'actor_type', actor_type, 'actor_id', actor_id, 'seq', seq, 'data', data) ORDER BY id), '[]')` +
-      ` FROM audit_events WHERE workspace_id = ${sqlLiteral(workspaceId)}`
+    `SELECT coalesce(json_agg(json_build_object('id', e.id, 'event_type', e.event_type, 'subject_id', e.subject_id,` +
+      ` 'actor_type', e.actor_type, 'actor_id', e.actor_id, 'seq', s.seq, 'hash', encode(s.hash, 'hex'),` +
+      ` 'data', e.data) ORDER BY e.id), '[]')` +
+      ` FROM audit_events e LEFT JOIN audit_seals s ON s.event_id = e.id WHERE e.workspace_id = ${sqlLiteral(workspaceId)}`
   );
   return JSON.parse(out);
+}
+
+/** How many audit events of a workspace have no seal yet. */
+export function unsealedCount(workspaceId) {
+  return Number(
+    psql(
+      `SELECT count(*) FROM audit_events e WHERE e.workspace_id = ${sqlLiteral(workspaceId)}` +
+        ` AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)`
+    )
+  );
+}
+
+/** Waits until the sealer (agentnexus-cron deliver --watch) has sealed every event of a workspace. */
+export async function waitSealed(workspaceId, timeout = 20000) {
+  await waitFor(() => unsealedCount(workspaceId) === 0, {
+    timeout,
+    interval: 200,
+    what: 'the sealer to chain every audit event of the workspace',
+  });
 }
 
 /** Runs `agentnexus-cron verify-audit [--workspace ID]`: {status, stdout, stderr}. */
