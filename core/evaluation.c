@@ -31,41 +31,44 @@
  *     revoked, its workspace not archived, the policy decided with is still
  *     current); when it does not hold nothing is written and the caller
  *     authenticates again (a principal may come from the worker's key cache);
- * ins the evaluation (idempotency: ON CONFLICT DO NOTHING, then a replay);
+ * ins the evaluation (with an Idempotency-Key: ON CONFLICT DO NOTHING, then a
+ *     replay; without one a plain insert, which spares the speculative
+ *     insertion and its extra WAL record);
  * aud its audit event, in the same transaction;
  * dlt its analytics delta (0011: evaluations have no insert trigger; this
  *     statement is the only writer of new evaluations).
  * Result: principal confirmed (0/1), evaluation inserted (0/1).
  */
-static const char SQL_INSERT[] =
-	"WITH k AS ("
-	" SELECT 1 FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
-	" WHERE k.id = $3::uuid AND k.workspace_id = $2::uuid AND k.revoked_at IS NULL"
-	"  AND w.archived_at IS NULL AND w.current_policy_id IS NOT DISTINCT FROM $13::uuid),"
-	" ins AS ("
-	" INSERT INTO evaluations (id, workspace_id, api_key_id, created_at, action, agent_id,"
-	"  resource, amount, currency, summary, context, webhook_url, policy_id, policy_version,"
-	"  matched_rule, matched_rule_index, reason, decision, status, action_hash, approval,"
-	"  expires_at, decided_at, idempotency_key, idempotency_fingerprint, response_body)"
-	" SELECT $1::uuid, $2::uuid, $3::uuid, $4::timestamptz, $5, $6, $7, $8::numeric, $9, $10,"
-	"  coalesce($11::jsonb, '{}'), $12, $13::uuid, $14::int, $15, $16::int, $17, $18::text,"
-	"  $19::text, $20, $21::jsonb, $22::timestamptz, CASE WHEN $19::text IN ('allowed', "
-	"'denied')"
-	"  THEN $4::timestamptz END, NULLIF($23, ''), NULLIF($24, ''),"
-	"  CASE WHEN $23 <> '' THEN $25 END FROM k"
-	" ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL"
-	" DO NOTHING RETURNING id),"
-	" aud AS ("
-	" INSERT INTO audit_events (workspace_id, actor_type, actor_id, event_type, subject_type,"
-	"  subject_id, data, request_id)"
-	" SELECT $2::uuid, 'api_key', $3, 'evaluation.created', 'evaluation', ins.id::text,"
-	"  $26::jsonb, NULLIF($27, '') FROM ins),"
-	" dlt AS ("
-	" INSERT INTO analytics_deltas (workspace_id, day, decision, status, action, matched_rule, "
-	"n)"
-	" SELECT $2::uuid, ($4::timestamptz AT TIME ZONE 'UTC')::date, $18::text, $19::text, $5,"
-	"  coalesce($15, ''), 1 FROM ins)"
-	" SELECT (SELECT count(*) FROM k) || ' ' || (SELECT count(*) FROM ins)";
+#define EVAL_INSERT(on_conflict)                                                                   \
+	"WITH k AS ("                                                                              \
+	" SELECT 1 FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"                     \
+	" WHERE k.id = $3::uuid AND k.workspace_id = $2::uuid AND k.revoked_at IS NULL"            \
+	"  AND w.archived_at IS NULL AND w.current_policy_id IS NOT DISTINCT FROM $13::uuid),"     \
+	" ins AS ("                                                                                \
+	" INSERT INTO evaluations (id, workspace_id, api_key_id, created_at, action, agent_id,"    \
+	"  resource, amount, currency, summary, context, webhook_url, policy_id, policy_version,"  \
+	"  matched_rule, matched_rule_index, reason, decision, status, action_hash, approval,"     \
+	"  expires_at, decided_at, idempotency_key, idempotency_fingerprint, response_body)"       \
+	" SELECT $1::uuid, $2::uuid, $3::uuid, $4::timestamptz, $5, $6, $7, $8::numeric, $9, $10," \
+	"  coalesce($11::jsonb, '{}'), $12, $13::uuid, $14::int, $15, $16::int, $17, $18::text,"   \
+	"  $19::text, $20, $21::jsonb, $22::timestamptz,"                                          \
+	"  CASE WHEN $19::text IN ('allowed', 'denied') THEN $4::timestamptz END,"                 \
+	"  NULLIF($23, ''), NULLIF($24, ''), CASE WHEN $23 <> '' THEN $25 END FROM k" on_conflict  \
+	" RETURNING id),"                                                                          \
+	" aud AS ("                                                                                \
+	" INSERT INTO audit_events (workspace_id, actor_type, actor_id, event_type, subject_type," \
+	"  subject_id, data, request_id)"                                                          \
+	" SELECT $2::uuid, 'api_key', $3, 'evaluation.created', 'evaluation', ins.id::text,"       \
+	"  $26::jsonb, NULLIF($27, '') FROM ins),"                                                 \
+	" dlt AS ("                                                                                \
+	" INSERT INTO analytics_deltas (workspace_id, day, decision, status, action,"              \
+	"  matched_rule, n)"                                                                       \
+	" SELECT $2::uuid, ($4::timestamptz AT TIME ZONE 'UTC')::date, $18::text, $19::text, $5,"  \
+	"  coalesce($15, ''), 1 FROM ins)"                                                         \
+	" SELECT (SELECT count(*) FROM k) || ' ' || (SELECT count(*) FROM ins)"
+static const char SQL_INSERT[] = EVAL_INSERT("");
+static const char SQL_INSERT_IDEM[] = EVAL_INSERT(" ON CONFLICT (workspace_id, idempotency_key) "
+						  "WHERE idempotency_key IS NOT NULL DO NOTHING");
 
 static const char SQL_IDEM_LOOKUP[] =
 	"SELECT idempotency_fingerprint, response_body FROM evaluations"
@@ -290,8 +293,8 @@ insert_tx(struct anx_db *db, void *arg)
 	struct insert_ctx *c = arg;
 	enum anx_err err;
 
-	if ((err = anx_db_value(db, SQL_INSERT, 27, c->params, c->result, sizeof(c->result))) !=
-		ANX_OK)
+	if ((err = anx_db_value(db, c->params[22][0] ? SQL_INSERT_IDEM : SQL_INSERT, 27, c->params,
+		     c->result, sizeof(c->result))) != ANX_OK)
 		return err;
 	if (sscanf(c->result, "%d %d", &c->confirmed, &c->inserted) != 2)
 		return ANX_ERR_INTERNAL;

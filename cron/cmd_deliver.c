@@ -31,6 +31,13 @@
 struct job {
 	const char *name;
 	enum anx_err (*run)(struct anx_db *db, int *done);
+	/* Items in one round from which more are likely waiting (a full
+	 * batch). The audit sealer and the analytics fold get work from
+	 * every evaluation: in --watch, a round of a few of those is not a
+	 * reason to start the next one at once, the tick (or a NOTIFY) is;
+	 * otherwise the loop spins, running every job's queries for a
+	 * handful of events each time. */
+	int busy_at;
 };
 
 static enum anx_err
@@ -40,29 +47,31 @@ seal(struct anx_db *db, int *done)
 }
 
 static const struct job jobs[] = {
-	{ "audit_seal", seal },
+	{ "audit_seal", seal, ANX_SEAL_BATCH },
 	/* Only accepted messages count as progress, so a failing SMTP
 	 * server does not keep a crontab run looping. */
-	{ "email", anx_email_drain },
-	{ "webhooks", anx_webhook_drain },
+	{ "email", anx_email_drain, 1 },
+	{ "webhooks", anx_webhook_drain, 1 },
 	/* Analytics: fold the rollup deltas (core/analytics.c). */
-	{ "analytics", anx_analytics_fold },
+	{ "analytics", anx_analytics_fold, ANX_ANALYTICS_FOLD_BATCH },
 	/* Compliance exports: at most one job a round (core/compliance.c). */
-	{ "compliance_exports", anx_compliance_run_next },
+	{ "compliance_exports", anx_compliance_run_next, 1 },
 	/* Rows a deleted workspace left behind (core/workspace_sweep.c). */
-	{ "workspace_sweep", anx_workspace_sweep },
+	{ "workspace_sweep", anx_workspace_sweep, 1 },
 };
 
 /* One round of every job; returns the number of items handled, or -1 when
- * every job failed (the database is likely down). */
+ * every job failed (the database is likely down). *busy says whether a job
+ * reached its busy_at mark. */
 static size_t round_failures; /* jobs that failed in the last round */
 
 static int
-round_once(struct anx_db *db)
+round_once(struct anx_db *db, int *busy)
 {
 	size_t failed = 0;
 	int total = 0;
 
+	*busy = 0;
 	for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
 		int done = 0;
 		enum anx_err err = jobs[i].run(db, &done);
@@ -74,6 +83,8 @@ round_once(struct anx_db *db)
 			continue;
 		}
 		total += done;
+		if (done >= jobs[i].busy_at)
+			*busy = 1;
 	}
 	round_failures = failed;
 	return failed == sizeof(jobs) / sizeof(jobs[0]) ? -1 : total;
@@ -108,7 +119,7 @@ wait_for_wake(struct anx_db *db, int ms)
 int
 anx_cmd_deliver(struct anx_db *db, int argc, char *argv[])
 {
-	int watch = 0, listening = 0, n = 0, failures = 0;
+	int watch = 0, listening = 0, n = 0, failures = 0, busy = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--watch") == 0)
@@ -119,7 +130,7 @@ anx_cmd_deliver(struct anx_db *db, int argc, char *argv[])
 		}
 	}
 	if (!watch) {
-		while (!anx_cron_stopping && (n = round_once(db)) > 0)
+		while (!anx_cron_stopping && (n = round_once(db, &busy)) > 0)
 			;
 		/* crontab mails a failing run: exit 1 if any job failed. */
 		return n < 0 || round_failures > 0 ? 1 : 0;
@@ -128,7 +139,7 @@ anx_cmd_deliver(struct anx_db *db, int argc, char *argv[])
 	while (!anx_cron_stopping) {
 		PGconn *before = anx_db_conn(db);
 
-		n = round_once(db);
+		n = round_once(db, &busy);
 		/* A reconnect loses LISTEN; subscribe again on the new session. */
 		if (anx_db_conn(db) != before || !listening)
 			listening = anx_db_conn(db) && listen_channel(db) == 0;
@@ -140,7 +151,7 @@ anx_cmd_deliver(struct anx_db *db, int argc, char *argv[])
 			continue;
 		}
 		failures = 0;
-		if (n > 0)
+		if (busy)
 			continue; /* more may be waiting */
 		wait_for_wake(db, WATCH_TICK_MS);
 	}

@@ -79,3 +79,31 @@ DROP INDEX evaluations_reminder_due;
 --    evaluations_ws_created (core/retention.c), so every allowed or denied
 --    evaluation no longer pays for an index on created_at alone.
 DROP INDEX evaluations_terminal_age;
+
+-- 7. The list indexes of evaluations and audit_events were declared
+--    (…, created_at DESC, id DESC). Every new row is then the smallest key
+--    of its group, and a B-tree page that fills at its left edge splits in
+--    half: measured, 17 % of the WAL of an evaluation was page splits and
+--    the indexes stayed half empty. Ascending, new rows land at the right
+--    edge of their group, where PostgreSQL splits pages to leave them full;
+--    the lists read them backwards for "newest first" just as fast.
+DROP INDEX evaluations_ws_created;
+DROP INDEX evaluations_ws_status;
+DROP INDEX evaluations_ws_decision;
+DROP INDEX evaluations_ws_action;
+DROP INDEX evaluations_ws_agent;
+DROP INDEX evaluations_ws_rule;
+CREATE INDEX evaluations_ws_created ON evaluations (workspace_id, created_at, id);
+CREATE INDEX evaluations_ws_status ON evaluations (workspace_id, status, created_at, id);
+CREATE INDEX evaluations_ws_decision ON evaluations (workspace_id, decision, created_at, id);
+CREATE INDEX evaluations_ws_action ON evaluations (workspace_id, action, created_at, id);
+CREATE INDEX evaluations_ws_agent ON evaluations (workspace_id, agent_id, created_at, id);
+CREATE INDEX evaluations_ws_rule ON evaluations (workspace_id, matched_rule, created_at, id);
+DROP INDEX audit_events_ws_time;
+DROP INDEX audit_events_ws_type;
+DROP INDEX audit_events_ws_actor;
+DROP INDEX audit_events_ws_subject;
+CREATE INDEX audit_events_ws_time ON audit_events (workspace_id, created_at, id);
+CREATE INDEX audit_events_ws_type ON audit_events (workspace_id, event_type, created_at, id);
+CREATE INDEX audit_events_ws_actor ON audit_events (workspace_id, actor_id, created_at, id);
+CREATE INDEX audit_events_ws_subject ON audit_events (workspace_id, subject_id, created_at, id);
