@@ -22,10 +22,13 @@
 
 /* ---- SQL ---------------------------------------------------------------- */
 
+/* The rollup, the deltas not folded yet and the new evaluations not sealed
+ * yet (sql/0013): exact at every moment. */
 #define DAILY_SINCE(cols, extra)                                                                   \
 	"SELECT " cols " FROM analytics_daily WHERE workspace_id = $1 AND day >= $2::date" extra   \
 	" UNION ALL SELECT " cols " FROM analytics_deltas WHERE workspace_id = $1"                 \
-	" AND day >= $2::date" extra
+	" AND day >= $2::date" extra " UNION ALL SELECT " cols " FROM analytics_unsealed"          \
+	" WHERE workspace_id = $1 AND day >= $2::date" extra
 
 static const char SQL_VOLUME[] =
 	"SELECT day - $2::date, decision, status, sum(n)::bigint FROM (" DAILY_SINCE(
@@ -98,6 +101,22 @@ static const char SQL_FOLD_APPROVER[] =
 	" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 	" ON CONFLICT (workspace_id, day, user_id, status) DO UPDATE SET n = a.n + EXCLUDED.n"
 	" RETURNING 1) SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM up)";
+
+/* New evaluations of a sealed batch into the rollup (see
+ * anx_analytics_count_sealed). Only events after the 0013 boundary: older
+ * ones were counted when inserted. */
+static const char SQL_COUNT_SEALED[] =
+	"INSERT INTO analytics_daily AS d (workspace_id, day, decision, status, action,"
+	" matched_rule, n)"
+	" SELECT a.workspace_id, (a.created_at AT TIME ZONE 'UTC')::date, a.data ->> 'decision',"
+	"  a.data ->> 'status', a.data ->> 'action', coalesce(a.data ->> 'matched_rule', ''),"
+	"  count(*)"
+	" FROM audit_events a JOIN workspaces w ON w.id = a.workspace_id"
+	" WHERE a.id = ANY($1::bigint[]) AND a.event_type = 'evaluation.created'"
+	"  AND a.id > (SELECT event_id FROM analytics_sealer_boundary)"
+	" GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+	" ON CONFLICT (workspace_id, day, decision, status, action, matched_rule)"
+	" DO UPDATE SET n = d.n + EXCLUDED.n";
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -596,4 +615,12 @@ anx_analytics_fold(struct anx_db *db, int *folded)
 		PQclear(res);
 	}
 	return ANX_OK;
+}
+
+enum anx_err
+anx_analytics_count_sealed(struct anx_db *db, const char *event_ids)
+{
+	const char *p[1] = { event_ids };
+
+	return anx_db_exec(db, SQL_COUNT_SEALED, 1, p, NULL);
 }

@@ -53,6 +53,15 @@ enum anx_err anx_analytics_page(struct anx_db *db, const char *ws, int days, jso
 enum anx_err anx_analytics_fold(struct anx_db *db, int *folded);
 
 /*
+ * Adds the evaluations recorded by the evaluation.created events among
+ * event_ids (a PostgreSQL bigint[] literal: the events being sealed) to
+ * analytics_daily, as of their insert. Called by the audit sealer inside
+ * its transaction, so each event is counted exactly once, when it is
+ * sealed (sql/0013_analytics_from_sealer.sql).
+ */
+enum anx_err anx_analytics_count_sealed(struct anx_db *db, const char *event_ids);
+
+/*
  * The q-quantile (0..1, percentile_cont semantics) of a latency histogram
  * hist[0..nbuckets) of counts per analytics_latency_bucket (bucket b holds
  * durations in [e^(b/12), e^((b+1)/12)) seconds; bucket 0 from 0).

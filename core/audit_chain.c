@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "analytics.h"
 #include "buf.h"
 #include "crypto.h"
 #include "jcs.h"
@@ -314,7 +315,8 @@ seal_tx(struct anx_db *db, void *arg)
 		h->dirty = 1;
 	}
 	if ((err = batch_insert(db, &b)) != ANX_OK ||
-		(err = store_heads(db, heads, nheads)) != ANX_OK)
+		(err = store_heads(db, heads, nheads)) != ANX_OK ||
+		(err = anx_analytics_count_sealed(db, b.ids.data)) != ANX_OK)
 		goto out;
 	{
 		const char *p[2] = { PQgetvalue(res, n - 1, C__N), PQgetvalue(res, n - 1, C_ID) };

@@ -256,7 +256,8 @@ anx_compliance_download(struct anx_db *db, const char *ws, const char *id, const
 	"SELECT " cols " FROM analytics_daily WHERE workspace_id = $1"                             \
 	" AND day BETWEEN $2::date AND $3::date" extra " UNION ALL SELECT " cols                   \
 	" FROM analytics_deltas WHERE workspace_id = $1 AND day BETWEEN $2::date AND "             \
-	"$3::date" extra
+	"$3::date" extra " UNION ALL SELECT " cols " FROM analytics_unsealed"                      \
+	" WHERE workspace_id = $1 AND day BETWEEN $2::date AND $3::date" extra
 
 static const char SQL_R_DECISIONS[] = "SELECT decision, status, sum(n)::bigint FROM (" ROLLUP_SINCE(
 	"decision, status, n", "") ") x GROUP BY 1, 2";

@@ -34,9 +34,9 @@
  * ins the evaluation (with an Idempotency-Key: ON CONFLICT DO NOTHING, then a
  *     replay; without one a plain insert, which spares the speculative
  *     insertion and its extra WAL record);
- * aud its audit event, in the same transaction;
- * dlt its analytics delta (0011: evaluations have no insert trigger; this
- *     statement is the only writer of new evaluations).
+ * aud its audit event, in the same transaction and with the same created_at;
+ *     the audit sealer counts the evaluation for analytics, on that day,
+ *     when it seals the event (sql/0013).
  * Result: principal confirmed (0/1), evaluation inserted (0/1).
  */
 #define EVAL_INSERT(on_conflict)                                                                   \
@@ -56,15 +56,10 @@
 	"  NULLIF($23, ''), NULLIF($24, ''), CASE WHEN $23 <> '' THEN $25 END FROM k" on_conflict  \
 	" RETURNING id),"                                                                          \
 	" aud AS ("                                                                                \
-	" INSERT INTO audit_events (workspace_id, actor_type, actor_id, event_type, subject_type," \
-	"  subject_id, data, request_id)"                                                          \
-	" SELECT $2::uuid, 'api_key', $3, 'evaluation.created', 'evaluation', ins.id::text,"       \
-	"  $26::jsonb, NULLIF($27, '') FROM ins),"                                                 \
-	" dlt AS ("                                                                                \
-	" INSERT INTO analytics_deltas (workspace_id, day, decision, status, action,"              \
-	"  matched_rule, n)"                                                                       \
-	" SELECT $2::uuid, ($4::timestamptz AT TIME ZONE 'UTC')::date, $18::text, $19::text, $5,"  \
-	"  coalesce($15, ''), 1 FROM ins)"                                                         \
+	" INSERT INTO audit_events (workspace_id, created_at, actor_type, actor_id, event_type,"   \
+	"  subject_type, subject_id, data, request_id)"                                            \
+	" SELECT $2::uuid, $4::timestamptz, 'api_key', $3, 'evaluation.created', 'evaluation',"    \
+	"  ins.id::text, $26::jsonb, NULLIF($27, '') FROM ins)"                                    \
 	" SELECT (SELECT count(*) FROM k) || ' ' || (SELECT count(*) FROM ins)"
 static const char SQL_INSERT[] = EVAL_INSERT("");
 static const char SQL_INSERT_IDEM[] = EVAL_INSERT(" ON CONFLICT (workspace_id, idempotency_key) "

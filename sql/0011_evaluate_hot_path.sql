@@ -10,8 +10,8 @@
 -- execution of the INSERT.
 --
 -- 1. New evaluations are inserted by exactly one statement
---    (core/evaluation.c, SQL_INSERT), which now writes its analytics_deltas
---    row itself. The insert trigger goes; the UPDATE and DELETE triggers
+--    (core/evaluation.c, SQL_INSERT), which writes its analytics_deltas row
+--    itself (until 0013, where the audit sealer counts them). The insert trigger goes; the UPDATE and DELETE triggers
 --    stay (decisions, expiries and purges still produce their deltas).
 --    Anything else that inserts evaluations (test and bench seeds) must
 --    insert the matching analytics_deltas rows in the same transaction.
