@@ -61,7 +61,12 @@ static const char SQL_LIST_AGENT[] = EL_SELECT " AND e.agent_id = $5" EL_REST;
 static const char SQL_LIST_ACTION[] = EL_SELECT " AND e.action = $4" EL_REST;
 static const char SQL_LIST_RULE[] = EL_SELECT " AND e.matched_rule = $6" EL_REST;
 static const char SQL_LIST_STATUS[] = EL_SELECT " AND e.status = $2" EL_REST;
-static const char SQL_LIST_DECISION[] = EL_SELECT " AND e.decision = $3" EL_REST;
+/* A decision filter: allow and deny each have one status, so they read
+ * evaluations_ws_status; approval_required reads the partial
+ * evaluations_ws_approval (0011: no index on decision for every row). */
+static const char SQL_LIST_ALLOWED[] = EL_SELECT " AND e.status = 'allowed'" EL_REST;
+static const char SQL_LIST_DENIED[] = EL_SELECT " AND e.status = 'denied'" EL_REST;
+static const char SQL_LIST_APPROVAL[] = EL_SELECT " AND e.decision = 'approval_required'" EL_REST;
 
 enum {
 	L_ID,
@@ -151,7 +156,9 @@ pick_list_sql(const struct anx_eval_filter *f)
 	if (f->v[ANX_EF_STATUS])
 		return SQL_LIST_STATUS;
 	if (f->v[ANX_EF_DECISION])
-		return SQL_LIST_DECISION;
+		return strcmp(f->v[ANX_EF_DECISION], "allow") == 0  ? SQL_LIST_ALLOWED
+		       : strcmp(f->v[ANX_EF_DECISION], "deny") == 0 ? SQL_LIST_DENIED
+								    : SQL_LIST_APPROVAL;
 	return SQL_LIST_ALL;
 }
 

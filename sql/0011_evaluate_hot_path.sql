@@ -95,10 +95,14 @@ DROP INDEX evaluations_ws_agent;
 DROP INDEX evaluations_ws_rule;
 CREATE INDEX evaluations_ws_created ON evaluations (workspace_id, created_at, id);
 CREATE INDEX evaluations_ws_status ON evaluations (workspace_id, status, created_at, id);
-CREATE INDEX evaluations_ws_decision ON evaluations (workspace_id, decision, created_at, id);
 CREATE INDEX evaluations_ws_action ON evaluations (workspace_id, action, created_at, id);
 CREATE INDEX evaluations_ws_agent ON evaluations (workspace_id, agent_id, created_at, id);
 CREATE INDEX evaluations_ws_rule ON evaluations (workspace_id, matched_rule, created_at, id);
+-- The decision filter needs no index of its own: allow and deny each have
+-- one status (evaluations_ws_status), and approval_required, the minority,
+-- gets a partial index that other evaluations do not enter.
+CREATE INDEX evaluations_ws_approval ON evaluations (workspace_id, created_at, id)
+	WHERE decision = 'approval_required';
 DROP INDEX audit_events_ws_time;
 DROP INDEX audit_events_ws_type;
 DROP INDEX audit_events_ws_actor;

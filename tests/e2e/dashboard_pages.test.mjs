@@ -337,6 +337,18 @@ test('evaluations: filters in the URL, keyset pages of 50, detail, another works
   res = await b.get(`/dashboard/evaluations?ws=${ws}&action=files.read&decision=deny`);
   assert.equal(rows(res.text).length, 0);
   assert.match(res.text, /id="no-evaluations"[\s\S]*No evaluations match these filters/);
+  // A decision alone: allow and deny read the status index, approval_required
+  // its partial index (sql/0011); each lists exactly its own, newest first.
+  for (const decision of ['allow', 'deny', 'approval_required']) {
+    res = await b.get(`/dashboard/evaluations?ws=${ws}&decision=${decision}`);
+    assertStatus(res, 200, `decision=${decision}`);
+    const want = psql(
+      `SELECT coalesce(string_agg(id::text, ' ' ORDER BY created_at DESC, id DESC), '') FROM (SELECT id, created_at FROM evaluations` +
+        ` WHERE workspace_id = ${lit(ws)} AND decision = ${lit(decision)} ORDER BY created_at DESC, id DESC LIMIT 50) x`,
+    );
+    assert.deepEqual(rows(res.text), want ? want.split(' ') : [], `decision=${decision}`);
+  }
+  assert.ok(Number(psql(`SELECT count(*) FROM evaluations WHERE workspace_id = ${lit(ws)} AND decision = 'deny'`)) > 0);
   res = await b.get(`/dashboard/evaluations?ws=${ws}&to=2001-01-01`);
   assert.equal(rows(res.text).length, 0, 'date range');
   const today = new Date().toISOString().slice(0, 10);
