@@ -57,6 +57,26 @@ anx_uuid_v4(char out[37])
 	return 0;
 }
 
+int
+anx_uuid_v7(char out[37])
+{
+	unsigned char b[16];
+	char hex[33];
+	struct timespec ts;
+	unsigned long long ms;
+
+	if (anx_random(b, sizeof(b)) != 0 || clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return -1;
+	ms = (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)(ts.tv_nsec / 1000000);
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (8 * (5 - i)));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	anx_hex_encode(b, sizeof(b), hex);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	return 0;
+}
+
 /* Extracts the token of "Bearer <token>" (scheme case-insensitive,
  * RFC 6750 §2.1) into out; -1 if the header has another shape. */
 static int

@@ -332,7 +332,7 @@ evaluate_once(struct anx_db *db, const struct anx_principal *p, json_object *bod
 	}
 	if ((err = decide(db, p, in, &r)) != ANX_OK)
 		goto out;
-	if (anx_uuid_v4(r.id) != 0 || anx_eval_action_hash(in, r.action_hash) != 0) {
+	if (anx_uuid_v7(r.id) != 0 || anx_eval_action_hash(in, r.action_hash) != 0) {
 		err = ANX_ERR_INTERNAL;
 		goto out;
 	}
