@@ -44,7 +44,11 @@ static const char SQL_LOCK[] = "SELECT pg_try_advisory_xact_lock($1::bigint)";
 static const char SQL_CURSOR[] = "SELECT txid::text, event_id FROM audit_seal_cursor";
 /* The events after the cursor that no running or future transaction can
  * precede any more, in chain order; walks audit_events_txid. */
+/* Events of a workspace deleted meanwhile (committed after its deletion
+ * removed the rest, see core/workspace_sweep.c) are passed over: they have
+ * no chain to join and are deleted by the sweep. */
 static const char SQL_PENDING[] = "SELECT " EVENT_COLS ", e.txid::text FROM audit_events e"
+				  " JOIN workspaces w ON w.id = e.workspace_id"
 				  " WHERE (e.txid, e.id) > ($1::xid8, $2::bigint)"
 				  " AND e.txid < pg_snapshot_xmin(pg_current_snapshot())"
 				  " ORDER BY e.txid, e.id LIMIT "
@@ -360,6 +364,7 @@ static const char SQL_UNSEALED[] =
 	"WITH u AS (SELECT e.id, e.workspace_id, (e.txid, e.id) <= (c.txid, c.event_id) AS behind"
 	" FROM audit_events e CROSS JOIN audit_seal_cursor c"
 	" WHERE ($1::uuid IS NULL OR e.workspace_id = $1::uuid)"
+	" AND EXISTS (SELECT 1 FROM workspaces w WHERE w.id = e.workspace_id)"
 	" AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id))"
 	" SELECT (SELECT count(*) FROM u),"
 	" (SELECT workspace_id::text || ': event id ' || id FROM u WHERE behind ORDER BY id LIMIT "

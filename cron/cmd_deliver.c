@@ -27,8 +27,9 @@
 /*
  * The jobs of one round, in order. Each runs whatever the others did: a
  * failing job (say, SMTP down, or one table missing) is logged and must
- * not hold up the rest. The audit sealer comes first so events are
- * chained within a second of commit.
+ * not hold up the rest. The sweep of deleted workspaces' leftovers comes
+ * first, so the sealer after it does not meet their audit events; the
+ * sealer comes next so events are chained within a second of commit.
  */
 struct job {
 	const char *name;
@@ -49,6 +50,8 @@ seal(struct anx_db *db, int *done)
 }
 
 static const struct job jobs[] = {
+	/* Rows a deleted workspace left behind (core/workspace_sweep.c). */
+	{ "workspace_sweep", anx_workspace_sweep, 1 },
 	{ "audit_seal", seal, ANX_SEAL_BATCH },
 	/* Only accepted messages count as progress, so a failing SMTP
 	 * server does not keep a crontab run looping. */
@@ -58,8 +61,6 @@ static const struct job jobs[] = {
 	{ "analytics", anx_analytics_fold, ANX_ANALYTICS_FOLD_BATCH },
 	/* Compliance exports: at most one job a round (core/compliance.c). */
 	{ "compliance_exports", anx_compliance_run_next, 1 },
-	/* Rows a deleted workspace left behind (core/workspace_sweep.c). */
-	{ "workspace_sweep", anx_workspace_sweep, 1 },
 };
 
 /* One round of every job; returns the number of items handled, or -1 when
