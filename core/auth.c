@@ -42,18 +42,27 @@ anx_uuid_valid(const char *s)
 	return 1;
 }
 
+/* Sets the version nibble and the RFC 9562 variant bits of b and writes
+ * it in canonical 8-4-4-4-12 form. */
+static void
+uuid_format(unsigned char b[16], unsigned version, char out[37])
+{
+	char hex[33];
+
+	b[6] = (unsigned char)((b[6] & 0x0f) | (version << 4));
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	anx_hex_encode(b, 16, hex);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
 int
 anx_uuid_v4(char out[37])
 {
 	unsigned char b[16];
-	char hex[33];
 
 	if (anx_random(b, sizeof(b)) != 0)
 		return -1;
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	anx_hex_encode(b, sizeof(b), hex);
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	uuid_format(b, 4, out);
 	return 0;
 }
 
@@ -61,7 +70,6 @@ int
 anx_uuid_v7(char out[37])
 {
 	unsigned char b[16];
-	char hex[33];
 	struct timespec ts;
 	unsigned long long ms;
 
@@ -70,10 +78,7 @@ anx_uuid_v7(char out[37])
 	ms = (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)(ts.tv_nsec / 1000000);
 	for (int i = 0; i < 6; i++)
 		b[i] = (unsigned char)(ms >> (8 * (5 - i)));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	anx_hex_encode(b, sizeof(b), hex);
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	uuid_format(b, 7, out);
 	return 0;
 }
 
@@ -213,10 +218,12 @@ cache_find(const char *hash)
 	return hit;
 }
 
+/* Stores p under hash in slot s (the caller's cache_find result), or in
+ * the least recently used slot when s is NULL. */
 static void
-cache_put(const char *hash, const struct anx_principal *p)
+cache_put(struct key_slot *s, const char *hash, const struct anx_principal *p)
 {
-	struct key_slot *s = cache_find(hash), *victim = &key_cache[0];
+	struct key_slot *victim = &key_cache[0];
 
 	if (s == NULL) {
 		for (size_t i = 0; i < KEY_CACHE_SLOTS; i++)
@@ -262,7 +269,7 @@ anx_auth_api_key_cached(struct anx_db *db, const char *authorization, enum anx_s
 		return ANX_OK;
 	}
 	if ((err = lookup(db, SQL_LOOKUP, hash, need, p, why)) == ANX_OK)
-		cache_put(hash, p);
+		cache_put(s, hash, p);
 	else if (s)
 		memset(s, 0, sizeof(*s));
 	return err;

@@ -271,6 +271,7 @@ audit_data(const struct eval_record *r, const struct anx_eval_input *in)
 }
 
 struct insert_ctx {
+	const char *sql; /* SQL_INSERT, or SQL_INSERT_IDEM with an Idempotency-Key */
 	const char *const *params;
 	const char *ws, *id;
 	const struct anx_policy_approval *approval;
@@ -288,8 +289,7 @@ insert_tx(struct anx_db *db, void *arg)
 	struct insert_ctx *c = arg;
 	enum anx_err err;
 
-	if ((err = anx_db_value(db, c->params[22][0] ? SQL_INSERT_IDEM : SQL_INSERT, 27, c->params,
-		     c->result, sizeof(c->result))) != ANX_OK)
+	if ((err = anx_db_value(db, c->sql, 27, c->params, c->result, sizeof(c->result))) != ANX_OK)
 		return err;
 	if (sscanf(c->result, "%d %d", &c->confirmed, &c->inserted) != 2)
 		return ANX_ERR_INTERNAL;
@@ -385,7 +385,8 @@ evaluate_once(struct anx_db *db, const struct anx_principal *p, json_object *bod
 			audit_text,
 			anx_log_request_id(),
 		};
-		struct insert_ctx ic = { params, p->workspace_id, r.id, NULL, 0, "", 0, 0 };
+		struct insert_ctx ic = { idem_key[0] ? SQL_INSERT_IDEM : SQL_INSERT, params,
+			p->workspace_id, r.id, NULL, 0, "", 0, 0 };
 
 		/* Every evaluation with a webhook_url gets exactly one
 		 * terminal_outcome: at once for allow/deny, after the approval
@@ -401,7 +402,7 @@ evaluate_once(struct anx_db *db, const struct anx_principal *p, json_object *bod
 		confirmed = ic.confirmed;
 		inserted = ic.inserted;
 	}
-	if (err == ANX_ERR_CONFLICT) /* primary key collision: a 122-bit miracle */
+	if (err == ANX_ERR_CONFLICT) /* id collision: 74 random bits within one millisecond */
 		err = ANX_ERR_INTERNAL;
 	if (err != ANX_OK) {
 		if (strcmp(anx_db_sqlstate(db), "55P03") == 0)

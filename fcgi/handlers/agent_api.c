@@ -13,22 +13,32 @@
 #include "receipt.h"
 #include "webhook.h"
 
-enum anx_err
-anx_api_auth(struct anx_req *req, enum anx_scope need, struct anx_principal **out)
+/* anx_api_auth; with cached non-NULL the key may come from the worker's
+ * key cache (anx_auth_api_key_cached), and *cached says whether it did. */
+static enum anx_err
+api_auth(struct anx_req *req, enum anx_scope need, struct anx_principal **out, int *cached)
 {
 	struct anx_principal *p = anx_arena_alloc(req->arena, sizeof(*p));
+	const char *authorization = anx_req_header(req, "HTTP_AUTHORIZATION");
 	const char *why = NULL;
 	enum anx_err err;
 
 	if (p == NULL)
 		return ANX_ERR_NOMEM;
-	err = anx_auth_api_key(req->db, anx_req_header(req, "HTTP_AUTHORIZATION"), need, p, &why);
+	err = cached ? anx_auth_api_key_cached(req->db, authorization, need, p, &why, cached)
+		     : anx_auth_api_key(req->db, authorization, need, p, &why);
 	if (err != ANX_OK) {
 		req->err_message = why;
 		return err;
 	}
 	*out = p;
 	return ANX_OK;
+}
+
+enum anx_err
+anx_api_auth(struct anx_req *req, enum anx_scope need, struct anx_principal **out)
+{
+	return api_auth(req, need, out, NULL);
 }
 
 /* Allocates req->verrs for validation failures. */
@@ -98,19 +108,13 @@ evaluate(struct anx_req *req, struct anx_resp *resp, struct anx_principal *p)
 enum anx_err
 anx_h_evaluate(struct anx_req *req, struct anx_resp *resp)
 {
-	struct anx_principal *p = anx_arena_alloc(req->arena, sizeof(*p));
+	struct anx_principal *p;
 	const char *why = NULL;
 	enum anx_err err, aerr;
 	int cached = 0;
 
-	if (p == NULL)
-		return ANX_ERR_NOMEM;
-	err = anx_auth_api_key_cached(req->db, anx_req_header(req, "HTTP_AUTHORIZATION"),
-		ANX_SCOPE_AGENT, p, &why, &cached);
-	if (err != ANX_OK) {
-		req->err_message = why;
+	if ((err = api_auth(req, ANX_SCOPE_AGENT, &p, &cached)) != ANX_OK)
 		return err;
-	}
 	err = evaluate(req, resp, p);
 	if (err == ANX_OK || !cached || err == ANX_ERR_UNAUTHORIZED || err == ANX_ERR_FORBIDDEN)
 		return err;
