@@ -5,9 +5,7 @@
 // the evaluations table itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { env, psql } from './lib/stack.mjs';
+import { psql, waitFor, withDeliverPaused } from './lib/stack.mjs';
 import { createWorkspace, evaluate, sqlLiteral } from './lib/workspace.mjs';
 
 const POLICY = {
@@ -40,23 +38,13 @@ const truth = (ws) =>
   );
 const unsealed = (ws) => Number(psql(`SELECT count(*) FROM analytics_unsealed WHERE workspace_id = ${sqlLiteral(ws)}`));
 
-async function waitFor(fn, what) {
-  for (let i = 0; i < 100; i++) {
-    if (fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 test('new evaluations count once: unsealed, sealed, decided and moved in between', async () => {
   const ws = await createWorkspace('analytics-exact', { policy: POLICY });
-  const cronPid = Number(fs.readFileSync(path.join(env.ANX_RUN_DIR, 'cron.pid'), 'utf8'));
-  process.kill(cronPid, 'SIGSTOP'); // the sealer holds still
-  let pending;
-  try {
+  // The sealer holds still while the evaluations are made and changed.
+  await withDeliverPaused(async () => {
     for (let i = 0; i < 3; i++) assert.equal((await evaluate(ws.agent.key, { action: 'email.send' })).status, 200);
     assert.equal((await evaluate(ws.agent.key, { action: 'db.drop' })).json.decision, 'deny');
-    pending = (await evaluate(ws.agent.key, { action: 'payments.send', amount: 5000 })).json;
+    const pending = (await evaluate(ws.agent.key, { action: 'payments.send', amount: 5000 })).json;
     assert.equal(pending.decision, 'approval_required');
     assert.equal(unsealed(ws.id), 5, 'nothing is sealed yet');
     assert.equal(counted(ws.id), truth(ws.id), 'exact before sealing');
@@ -66,16 +54,14 @@ test('new evaluations count once: unsealed, sealed, decided and moved in between
         ` WHERE id = ${sqlLiteral(pending.evaluation_id)}`,
     );
     assert.equal(counted(ws.id), truth(ws.id), 'exact after a change to an unsealed evaluation');
-  } finally {
-    process.kill(cronPid, 'SIGCONT');
-  }
-  await waitFor(() => unsealed(ws.id) === 0, 'the sealer');
+  });
+  await waitFor(() => unsealed(ws.id) === 0, { what: 'the sealer' });
   assert.equal(counted(ws.id), truth(ws.id), 'exact after sealing, nothing counted twice');
   const daily = psql(`SELECT coalesce(sum(n), 0) FROM analytics_daily WHERE workspace_id = ${sqlLiteral(ws.id)}`);
   assert.ok(Number(daily) >= 5, `the sealer wrote the rollup: ${daily}`);
   // Later evaluations are counted the same way.
   assert.equal((await evaluate(ws.agent.key, { action: 'email.send' })).status, 200);
   assert.equal(counted(ws.id), truth(ws.id));
-  await waitFor(() => unsealed(ws.id) === 0, 'the sealer');
+  await waitFor(() => unsealed(ws.id) === 0, { what: 'the sealer' });
   assert.equal(counted(ws.id), truth(ws.id));
 });

@@ -8,9 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { api, env, headerValues, psql, readMail, waitFor } from './lib/stack.mjs';
+import { api, env, headerValues, psql, readMail, waitFor, withDeliverPaused } from './lib/stack.mjs';
 import { cron } from './lib/approvals.mjs';
 
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -478,21 +476,20 @@ test('workspaces: create, switch, rename, archive (read-only, keys refused), res
   // An audit event whose workspace is gone and has no tombstone (so no sweep
   // removes it) is passed over by the sealer instead of failing every round.
   const ghost = '00000000-0000-4000-8000-00000000dead';
-  const cronPid = Number(fs.readFileSync(path.join(env.ANX_RUN_DIR, 'cron.pid'), 'utf8'));
-  process.kill(cronPid, 'SIGSTOP'); // only our deliver seals
-  try {
-    psql(`INSERT INTO audit_events (workspace_id, actor_type, event_type) VALUES ('${ghost}', 'system', 'ghost')`);
-    psql(`INSERT INTO audit_events (workspace_id, actor_type, event_type) VALUES ('${first}', 'system', 'after.ghost')`);
-    cron('deliver');
-    assert.equal(
-      psql(`SELECT count(*) FROM audit_seals s JOIN audit_events e ON e.id = s.event_id WHERE e.event_type = 'after.ghost' AND e.workspace_id = '${first}'`),
-      '1',
-      'events after it are sealed',
-    );
-  } finally {
-    process.kill(cronPid, 'SIGCONT');
-    psql(`DELETE FROM audit_events WHERE workspace_id = '${ghost}'`);
-  }
+  await withDeliverPaused(() => { // only our deliver seals
+    try {
+      psql(`INSERT INTO audit_events (workspace_id, actor_type, event_type) VALUES ('${ghost}', 'system', 'ghost')`);
+      psql(`INSERT INTO audit_events (workspace_id, actor_type, event_type) VALUES ('${first}', 'system', 'after.ghost')`);
+      cron('deliver');
+      assert.equal(
+        psql(`SELECT count(*) FROM audit_seals s JOIN audit_events e ON e.id = s.event_id WHERE e.event_type = 'after.ghost' AND e.workspace_id = '${first}'`),
+        '1',
+        'events after it are sealed',
+      );
+    } finally {
+      psql(`DELETE FROM audit_events WHERE workspace_id = '${ghost}'`);
+    }
+  });
 });
 
 test('members: invite by email, accept as a new account, roles, viewer refused, removal', async () => {

@@ -272,6 +272,21 @@ export function fcgiSupervisorPid() {
   return Number(readFileSync(env.ANX_FCGI_PIDFILE, 'utf8').trim());
 }
 
+/**
+ * Runs fn (sync or async) with the stack's `agentnexus-cron deliver --watch`
+ * stopped (SIGSTOP), so nothing is sealed, folded or delivered behind the
+ * test's back; it is resumed afterwards, whatever fn did.
+ */
+export async function withDeliverPaused(fn) {
+  const pid = Number(readFileSync(`${env.ANX_RUN_DIR}/cron.pid`, 'utf8').trim());
+  process.kill(pid, 'SIGSTOP');
+  try {
+    return await fn();
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}
+
 /** Pids of the live agentnexus-fcgi workers (children of multiwatch), sorted. */
 export function fcgiWorkerPids() {
   const parent = fcgiSupervisorPid();
